@@ -1,0 +1,79 @@
+// Helpers shared by the test suites: shared model paths, scratch directories, random data.
+#ifndef SHRINK_TESTS_TESTING_TEST_UTIL_H_
+#define SHRINK_TESTS_TESTING_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "shrink/core/tensor.h"
+
+namespace shrink::testing {
+
+// Returns the absolute path of `relative` under ../shared beside the project root.
+inline std::string SharedPath(const std::string& relative) {
+  return (std::filesystem::path(SHRINK_SHARED_DIR) / relative).lexically_normal().string();
+}
+
+// Skips the calling test, saying which file is absent, when `path` does not exist.
+#define SHRINK_REQUIRE_FILE(path)                                                        \
+  do {                                                                                   \
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared file absent: " << (path); \
+  } while (0)
+
+// Creates a fresh, empty directory for one test and removes it when destroyed.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "scratch";
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    path_ = std::filesystem::temp_directory_path() /
+            ("shrink_test_" + name + "_" + std::to_string(std::random_device{}()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  // Returns the path of `file` inside the directory.
+  std::string File(const std::string& file) const { return (path_ / file).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Returns a rows x cols f32 tensor of N(0, stddev²) values from a fixed `seed`.
+inline Tensor RandomMatrix(int64_t rows, int64_t cols, uint32_t seed, float stddev = 1.0f) {
+  Tensor t(DType::kF32, Shape{rows, cols});
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, stddev);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(rng);
+  return t;
+}
+
+// Writes `bytes` to `path`, replacing it.
+inline void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Returns the contents of `path`.
+inline std::vector<uint8_t> ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace shrink::testing
+
+#endif  // SHRINK_TESTS_TESTING_TEST_UTIL_H_
