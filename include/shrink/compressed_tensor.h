@@ -80,6 +80,23 @@ class CompressedTensor {
     return it->second;
   }
 
+  // Returns metadata `key` as an integer in [min, max]; throws kCorruptData otherwise.
+  int64_t MetaInt(const std::string& key, int64_t min, int64_t max) const {
+    const std::string& text = Meta(key);
+    int64_t value = 0;
+    size_t used = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || value < min || value > max) {
+      Fail(ErrorCode::kCorruptData, format_, " metadata '", key, "' = '", text, "' is not an integer in [", min,
+           ", ", max, "]");
+    }
+    return value;
+  }
+
   // Returns the total bytes of all sections (what the tensor costs in a file, sans names).
   size_t num_bytes() const {
     size_t n = 0;

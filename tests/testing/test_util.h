@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "shrink/core/simd.h"
 #include "shrink/core/tensor.h"
 
 namespace shrink::testing {
@@ -72,6 +74,29 @@ inline void WriteBytes(const std::string& path, const std::vector<uint8_t>& byte
 inline std::vector<uint8_t> ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Runs `fn(target)` once with dispatch forced to each compiled SIMD target this CPU runs,
+// then restores the best target.
+template <typename Fn>
+void ForEachSimdTarget(Fn&& fn) {
+  for (const SimdTarget& target : AvailableSimdTargets()) {
+    ForceSimdTarget(target.id);
+    SCOPED_TRACE(target.name);
+    fn(target);
+  }
+  ForceSimdTarget(0);
+}
+
+// Returns the relative RMS error ||a - b|| / ||a|| of two equally shaped f32 tensors.
+inline double RelativeRmsError(const float* a, const float* b, int64_t count) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const double d = static_cast<double>(a[i]) - b[i];
+    num += d * d;
+    den += static_cast<double>(a[i]) * a[i];
+  }
+  return den == 0 ? std::sqrt(num) : std::sqrt(num / den);
 }
 
 }  // namespace shrink::testing

@@ -1,0 +1,127 @@
+// Per-target Highway bodies of the integer grid row kernels (included by int_grid.cc).
+#if defined(SHRINK_SRC_KERNELS_QUANT_INT_GRID_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SHRINK_SRC_KERNELS_QUANT_INT_GRID_INL_H_
+#undef SHRINK_SRC_KERNELS_QUANT_INT_GRID_INL_H_
+#else
+#define SHRINK_SRC_KERNELS_QUANT_INT_GRID_INL_H_
+#endif
+
+#include <algorithm>
+
+#include "hwy/highway.h"
+#include "shrink/formats/int_grid.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace shrink {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Writes min and max of x[0, n) to lo, hi.
+inline void GroupRange(const float* HWY_RESTRICT x, int64_t n, float& lo, float& hi) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  int64_t j = 0;
+  lo = x[0];
+  hi = x[0];
+  if (n >= lanes) {
+    auto vmin = hn::LoadU(d, x);
+    auto vmax = vmin;
+    for (j = lanes; j + lanes <= n; j += lanes) {
+      const auto v = hn::LoadU(d, x + j);
+      vmin = hn::Min(vmin, v);
+      vmax = hn::Max(vmax, v);
+    }
+    lo = hn::GetLane(hn::MinOfLanes(d, vmin));
+    hi = hn::GetLane(hn::MaxOfLanes(d, vmax));
+  }
+  for (; j < n; ++j) {
+    lo = std::min(lo, x[j]);
+    hi = std::max(hi, x[j]);
+  }
+}
+
+void IntGridQuantizeRow(const float* HWY_RESTRICT row, int64_t cols, int64_t group_size,
+                        const IntGridSpec& spec, IntGridParams* HWY_RESTRICT params,
+                        uint8_t* HWY_RESTRICT codes) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const float max_code = static_cast<float>(spec.max_code());
+  for (int64_t g = 0, begin = 0; begin < cols; ++g, begin += group_size) {
+    const int64_t n = std::min(group_size, cols - begin);
+    const float* x = row + begin;
+    float lo, hi;
+    GroupRange(x, n, lo, hi);
+    const IntGridParams p = IntGridParamsFromRange(lo, hi, spec);
+    params[g] = p;
+    const float inv = IntGridInvScale(p.scale);
+    const auto vinv = hn::Set(d, inv);
+    const auto vzero = hn::Set(d, static_cast<float>(p.zero));
+    const auto vmax = hn::Set(d, max_code);
+    const auto vmin = hn::Zero(d);
+    int64_t j = 0;
+    for (; j + lanes <= n; j += lanes) {
+      auto q = hn::Add(hn::Round(hn::Mul(hn::LoadU(d, x + j), vinv)), vzero);
+      q = hn::Min(hn::Max(q, vmin), vmax);
+      hn::StoreU(hn::DemoteTo(du8, hn::ConvertTo(di, q)), du8, codes + begin + j);
+    }
+    for (; j < n; ++j) codes[begin + j] = IntGridEncodeRef(x[j], inv, p.zero, spec.max_code());
+  }
+}
+
+void IntGridDequantizeRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64_t group_size,
+                          const IntGridParams* HWY_RESTRICT params, float* HWY_RESTRICT out) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  for (int64_t g = 0, begin = 0; begin < cols; ++g, begin += group_size) {
+    const int64_t n = std::min(group_size, cols - begin);
+    const IntGridParams p = params[g];
+    const auto vzero = hn::Set(di, p.zero);
+    const auto vscale = hn::Set(d, p.scale);
+    int64_t j = 0;
+    for (; j + lanes <= n; j += lanes) {
+      const auto c = hn::Sub(hn::PromoteTo(di, hn::LoadU(du8, codes + begin + j)), vzero);
+      hn::StoreU(hn::Mul(hn::ConvertTo(d, c), vscale), d, out + begin + j);
+    }
+    for (; j < n; ++j) out[begin + j] = IntGridDecodeRef(codes[begin + j], p);
+  }
+}
+
+float IntGridDotRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64_t group_size,
+                    const IntGridParams* HWY_RESTRICT params, const float* HWY_RESTRICT x) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const hn::Rebind<uint8_t, decltype(d)> du8;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  float total = 0.0f;
+  for (int64_t g = 0, begin = 0; begin < cols; ++g, begin += group_size) {
+    const int64_t n = std::min(group_size, cols - begin);
+    auto code_dot = hn::Zero(d);
+    auto x_sum = hn::Zero(d);
+    int64_t j = 0;
+    for (; j + lanes <= n; j += lanes) {
+      const auto c = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(du8, codes + begin + j)));
+      const auto v = hn::LoadU(d, x + begin + j);
+      code_dot = hn::MulAdd(c, v, code_dot);
+      x_sum = hn::Add(x_sum, v);
+    }
+    float cd = hn::GetLane(hn::SumOfLanes(d, code_dot));
+    float xs = hn::GetLane(hn::SumOfLanes(d, x_sum));
+    for (; j < n; ++j) {
+      cd += static_cast<float>(codes[begin + j]) * x[begin + j];
+      xs += x[begin + j];
+    }
+    total += params[g].scale * (cd - static_cast<float>(params[g].zero) * xs);
+  }
+  return total;
+}
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace shrink
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard toggle

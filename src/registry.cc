@@ -1,0 +1,61 @@
+// The registry: lookup and creation by name, and the one list of built-in methods.
+#include "shrink/registry.h"
+
+#include <algorithm>
+
+#include "shrink/quant/rtn.h"
+
+namespace shrink {
+
+void RegisterBuiltins(Registry& registry) {
+  registry.Register({"rtn", Family::kQuantizer,
+                     "round-to-nearest integer grid, 2..8 bits, per channel or per group",
+                     RtnQuantizer::Specs(),
+                     [](const Options& o) { return std::make_unique<RtnQuantizer>(o); },
+                     /*conformance_max_rel_rms=*/0.12});
+}
+
+Registry& Registry::Global() {
+  static Registry* registry = [] {
+    auto* r = new Registry();
+    RegisterBuiltins(*r);
+    return r;
+  }();
+  return *registry;
+}
+
+void Registry::Register(RegistryEntry entry) {
+  if (entry.name.empty() || !entry.factory) {
+    Fail(ErrorCode::kInvalidArgument, "registry entry '", entry.name, "' needs a name and a factory");
+  }
+  for (const auto& e : entries_) {
+    if (e.name == entry.name) Fail(ErrorCode::kInvalidArgument, "method '", entry.name, "' is already registered");
+  }
+  entries_.push_back(std::move(entry));
+}
+
+const RegistryEntry& Registry::Find(const std::string& name) const {
+  for (const auto& e : entries_) {
+    if (e.name == name) return e;
+  }
+  std::string known;
+  for (const RegistryEntry* e : List()) known += (known.empty() ? "" : ", ") + e->name;
+  Fail(ErrorCode::kNotFound, "no method named '", name, "' (known: ", known, ")");
+}
+
+std::vector<const RegistryEntry*> Registry::List() const {
+  std::vector<const RegistryEntry*> list;
+  for (const auto& e : entries_) list.push_back(&e);
+  std::sort(list.begin(), list.end(), [](const RegistryEntry* a, const RegistryEntry* b) {
+    return std::make_pair(static_cast<int>(a->family), a->name) < std::make_pair(static_cast<int>(b->family), b->name);
+  });
+  return list;
+}
+
+std::unique_ptr<Compressor> Registry::Create(const std::string& name, const Options& options) const {
+  const RegistryEntry& entry = Find(name);
+  OptionReader check(name, options, entry.specs);  // throws on unknown or bad options
+  return entry.factory(options);
+}
+
+}  // namespace shrink

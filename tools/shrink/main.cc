@@ -1,0 +1,2 @@
+// Entry point of the shrink command-line tool.
+int main() { return 0; }
