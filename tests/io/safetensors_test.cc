@@ -16,7 +16,7 @@
 #include "shrink/io/atomic_file.h"
 #include "shrink/io/mapped_file.h"
 #include "testing/test_util.h"
-#include "tests/io/file_builders.h"
+#include "io/file_builders.h"
 
 namespace shrink {
 namespace {
@@ -178,7 +178,7 @@ TEST(SafetensorsWriterTest, Write_PadsTheHeaderToAMultipleOfEightWithSpaces) {
     for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | bytes[static_cast<size_t>(i)];
     EXPECT_EQ((8 + header_size) % 8, 0u);
     EXPECT_EQ(bytes.size(), 8 + header_size + 4);
-    EXPECT_EQ(bytes[0] == '{' || bytes[8] == '{', true);
+    EXPECT_EQ(bytes[8], static_cast<uint8_t>('{'));
     const SafetensorsReader reader = SafetensorsReader::Open(path);
     EXPECT_EQ(reader.entries()[0].offset % 8, 0u);
   }

@@ -39,8 +39,8 @@ HWY_INLINE hn::Vec<DU> DecodeSmallFloatBits(DU du, hn::Vec<DU> code) {
   constexpr uint32_t kSubnormalScaleBits =
       static_cast<uint32_t>(127 + 1 - Fmt::kBiasValue - Fmt::kMan) << 23;
 
-  const auto sign = hn::ShiftLeft<31 - Fmt::kSignShift>(
-      hn::And(code, hn::Set(du, 1u << Fmt::kSignShift)));
+  const auto sign =
+      hn::ShiftLeft<31 - Fmt::kSignShift>(hn::And(code, hn::Set(du, 1u << Fmt::kSignShift)));
   const auto mag = hn::And(code, hn::Set(du, Fmt::kMagMask));
   const auto mag_i = hn::BitCast(di, mag);
 
@@ -58,9 +58,8 @@ HWY_INLINE hn::Vec<DU> DecodeSmallFloatBits(DU du, hn::Vec<DU> code) {
         hn::RebindMask(du, hn::Gt(mag_i, hn::Set(di, static_cast<int32_t>(Fmt::kInfCode) - 1)));
     const auto is_nan =
         hn::RebindMask(du, hn::Gt(mag_i, hn::Set(di, static_cast<int32_t>(Fmt::kInfCode))));
-    const auto special =
-        hn::Or(hn::Or(hn::ShiftLeft<kShift>(mag), hn::Set(du, 0x7F800000u)),
-               hn::IfThenElseZero(is_nan, hn::Set(du, 0x00400000u)));
+    const auto special = hn::Or(hn::Or(hn::ShiftLeft<kShift>(mag), hn::Set(du, 0x7F800000u)),
+                                hn::IfThenElseZero(is_nan, hn::Set(du, 0x00400000u)));
     bits = hn::IfThenElse(is_special, special, bits);
   } else {
     const auto is_nan = hn::RebindMask(du, hn::Eq(mag, hn::Set(du, Fmt::kNan)));
@@ -79,16 +78,16 @@ HWY_INLINE hn::Vec<DU> EncodeSmallFloatBits(DU du, hn::Vec<DU> bits) {
   constexpr uint32_t kRebias = static_cast<uint32_t>(127 - Fmt::kBiasValue) << 23;
   constexpr uint32_t kHalfMinusOne = (1u << (kShift - 1)) - 1u;
 
-  const auto sign = hn::And(hn::ShiftRight<31 - Fmt::kSignShift>(bits),
-                            hn::Set(du, 1u << Fmt::kSignShift));
+  const auto sign =
+      hn::And(hn::ShiftRight<31 - Fmt::kSignShift>(bits), hn::Set(du, 1u << Fmt::kSignShift));
   const auto a = hn::And(bits, hn::Set(du, 0x7FFFFFFFu));
   const auto a_i = hn::BitCast(di, a);
 
   // Normal in the target: rebias, add half an ulp minus one plus the kept lsb, truncate.
   // (Wraps modulo 2^32 like the Ref; lanes where it would matter are replaced below.)
   const auto odd = hn::And(hn::ShiftRight<kShift>(a), hn::Set(du, 1u));
-  const auto normal = hn::ShiftRight<kShift>(
-      hn::Add(hn::Add(a, hn::Set(du, kHalfMinusOne - kRebias)), odd));
+  const auto normal =
+      hn::ShiftRight<kShift>(hn::Add(hn::Add(a, hn::Set(du, kHalfMinusOne - kRebias)), odd));
   // Zero or subnormal in the target: one f32 addition rounds to the subnormal step.
   const auto magic = hn::Set(du, Fmt::kDenormMagicBits);
   const auto sum = hn::Add(hn::BitCast(df, a), hn::BitCast(df, magic));
@@ -97,8 +96,8 @@ HWY_INLINE hn::Vec<DU> EncodeSmallFloatBits(DU du, hn::Vec<DU> bits) {
   const auto is_subnormal =
       hn::RebindMask(du, hn::Lt(a_i, hn::Set(di, static_cast<int32_t>(Fmt::kMinNormalBits))));
   auto code = hn::IfThenElse(is_subnormal, subnormal, normal);
-  const auto is_overflow = hn::RebindMask(
-      du, hn::Gt(a_i, hn::Set(di, static_cast<int32_t>(Fmt::kOverflowBits) - 1)));
+  const auto is_overflow =
+      hn::RebindMask(du, hn::Gt(a_i, hn::Set(di, static_cast<int32_t>(Fmt::kOverflowBits) - 1)));
   code = hn::IfThenElse(is_overflow, hn::Set(du, Fmt::kOverflowCode), code);
 
   const auto is_nan = hn::RebindMask(du, hn::Gt(a_i, hn::Set(di, 0x7F800000)));
@@ -246,7 +245,6 @@ struct EncodeBF16Op {
 
 // ------------------------------------------------------------------ kernels
 // (Not noexcept: Highway 1.0.3's dispatch tables need plain function types. They never throw.)
-
 
 // Converts `count` f16 codes to f32.
 inline void ConvertF16ToF32(const uint16_t* HWY_RESTRICT in, float* HWY_RESTRICT out,

@@ -4,7 +4,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/kernels/core/convert.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "hwy/highway.h"
 #include "src/kernels/core/convert-inl.h"
 
@@ -87,16 +86,26 @@ void ConvertToF32(DType from, const void* in, float* out, size_t count) noexcept
     case DType::kF32:
       if (count != 0) std::memcpy(out, in, count * sizeof(float));
       return;
-    case DType::kF16: return ConvertF16ToF32(static_cast<const uint16_t*>(in), out, count);
-    case DType::kBF16: return ConvertBF16ToF32(static_cast<const uint16_t*>(in), out, count);
-    case DType::kF8E4M3: return ConvertF8E4M3ToF32(static_cast<const uint8_t*>(in), out, count);
-    case DType::kF8E5M2: return ConvertF8E5M2ToF32(static_cast<const uint8_t*>(in), out, count);
-    case DType::kI8: return IntegersToF32<int8_t>(in, out, count);
-    case DType::kU8: return IntegersToF32<uint8_t>(in, out, count);
-    case DType::kI16: return IntegersToF32<int16_t>(in, out, count);
-    case DType::kU16: return IntegersToF32<uint16_t>(in, out, count);
-    case DType::kI32: return IntegersToF32<int32_t>(in, out, count);
-    case DType::kI64: return IntegersToF32<int64_t>(in, out, count);
+    case DType::kF16:
+      return ConvertF16ToF32(static_cast<const uint16_t*>(in), out, count);
+    case DType::kBF16:
+      return ConvertBF16ToF32(static_cast<const uint16_t*>(in), out, count);
+    case DType::kF8E4M3:
+      return ConvertF8E4M3ToF32(static_cast<const uint8_t*>(in), out, count);
+    case DType::kF8E5M2:
+      return ConvertF8E5M2ToF32(static_cast<const uint8_t*>(in), out, count);
+    case DType::kI8:
+      return IntegersToF32<int8_t>(in, out, count);
+    case DType::kU8:
+      return IntegersToF32<uint8_t>(in, out, count);
+    case DType::kI16:
+      return IntegersToF32<int16_t>(in, out, count);
+    case DType::kU16:
+      return IntegersToF32<uint16_t>(in, out, count);
+    case DType::kI32:
+      return IntegersToF32<int32_t>(in, out, count);
+    case DType::kI64:
+      return IntegersToF32<int64_t>(in, out, count);
   }
 }
 
@@ -105,16 +114,26 @@ void ConvertFromF32(DType to, const float* in, void* out, size_t count) noexcept
     case DType::kF32:
       if (count != 0) std::memcpy(out, in, count * sizeof(float));
       return;
-    case DType::kF16: return ConvertF32ToF16(in, static_cast<uint16_t*>(out), count);
-    case DType::kBF16: return ConvertF32ToBF16(in, static_cast<uint16_t*>(out), count);
-    case DType::kF8E4M3: return ConvertF32ToF8E4M3(in, static_cast<uint8_t*>(out), count);
-    case DType::kF8E5M2: return ConvertF32ToF8E5M2(in, static_cast<uint8_t*>(out), count);
-    case DType::kI8: return F32ToIntegers<int8_t>(in, out, count);
-    case DType::kU8: return F32ToIntegers<uint8_t>(in, out, count);
-    case DType::kI16: return F32ToIntegers<int16_t>(in, out, count);
-    case DType::kU16: return F32ToIntegers<uint16_t>(in, out, count);
-    case DType::kI32: return F32ToIntegers<int32_t>(in, out, count);
-    case DType::kI64: return F32ToIntegers<int64_t>(in, out, count);
+    case DType::kF16:
+      return ConvertF32ToF16(in, static_cast<uint16_t*>(out), count);
+    case DType::kBF16:
+      return ConvertF32ToBF16(in, static_cast<uint16_t*>(out), count);
+    case DType::kF8E4M3:
+      return ConvertF32ToF8E4M3(in, static_cast<uint8_t*>(out), count);
+    case DType::kF8E5M2:
+      return ConvertF32ToF8E5M2(in, static_cast<uint8_t*>(out), count);
+    case DType::kI8:
+      return F32ToIntegers<int8_t>(in, out, count);
+    case DType::kU8:
+      return F32ToIntegers<uint8_t>(in, out, count);
+    case DType::kI16:
+      return F32ToIntegers<int16_t>(in, out, count);
+    case DType::kU16:
+      return F32ToIntegers<uint16_t>(in, out, count);
+    case DType::kI32:
+      return F32ToIntegers<int32_t>(in, out, count);
+    case DType::kI64:
+      return F32ToIntegers<int64_t>(in, out, count);
   }
 }
 
