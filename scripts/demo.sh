@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: set up, build, then inspect and quantize the real model,
+# printing what the file gained (bytes) and lost (reconstruction error).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+model=${MODEL:-$root/../shared/models/stories260K/stories260K.bin}
+out_dir=${OUT_DIR:-$root/out}
+if [[ ! -f $model ]]; then
+  echo "demo: model not found at $model (set MODEL=path/to/model.bin|.gguf|.safetensors)" >&2
+  exit 1
+fi
+"$root/scripts/setup.sh"
+BUILD_DIR=$root/build "$root/scripts/build.sh" -DSHRINK_BUILD_TESTS=OFF -DSHRINK_BUILD_BENCHMARKS=OFF \
+  -DSHRINK_BUILD_EXAMPLES=OFF
+shrink=$root/build/bin/shrink
+mkdir -p "$out_dir"
+
+echo "== shrink info"
+"$shrink" info
+echo
+echo "== shrink inspect $(basename "$model") (first tensors)"
+"$shrink" inspect "$model" | head -n 12
+echo "   ..."
+for spec in "8 0" "4 32"; do
+  read -r bits group <<<"$spec"
+  out=$out_dir/model-rtn${bits}-g${group}.safetensors
+  echo
+  echo "== shrink quantize --method rtn --bits $bits --group $group --embeddings"
+  "$shrink" quantize --model "$model" --out "$out" --method rtn --bits "$bits" --group "$group" --embeddings | tail -n 5
+done
+echo
+echo "== shrink convert back to f32 safetensors"
+"$shrink" convert "$out_dir/model-rtn8-g0.safetensors" "$out_dir/model-rtn8-g0-decompressed.safetensors"
