@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <iterator>
 #include <set>
 #include <string>
 #include <utility>
@@ -14,7 +15,8 @@
 namespace shrink {
 namespace {
 
-static_assert(DTypeSize(DType::kF32) == 4 && DTypeSize(DType::kBF16) == 2, "usable at compile time");
+static_assert(DTypeSize(DType::kF32) == 4 && DTypeSize(DType::kBF16) == 2,
+              "usable at compile time");
 static_assert(DTypeOf<float>::value == DType::kF32);
 static_assert(DTypeOf<int8_t>::value == DType::kI8);
 static_assert(DTypeOf<uint8_t>::value == DType::kU8);
@@ -62,19 +64,32 @@ TEST(DTypeTest, EveryNameParsesBackInAnyCase) {
 
 TEST(DTypeTest, ParsesSafetensorsAndLongNames) {
   const std::vector<std::pair<std::string, DType>> kNames = {
-      {"F32", DType::kF32},          {"F16", DType::kF16},
-      {"BF16", DType::kBF16},        {"F8_E4M3", DType::kF8E4M3},
-      {"F8_E5M2", DType::kF8E5M2},   {"I8", DType::kI8},
-      {"U8", DType::kU8},            {"I16", DType::kI16},
-      {"U16", DType::kU16},          {"I32", DType::kI32},
-      {"I64", DType::kI64},          {"float32", DType::kF32},
-      {"float", DType::kF32},        {"float16", DType::kF16},
-      {"half", DType::kF16},         {"BFloat16", DType::kBF16},
-      {"f8_e4m3fn", DType::kF8E4M3}, {"float8_e4m3fn", DType::kF8E4M3},
-      {"E4M3", DType::kF8E4M3},      {"float8_e5m2", DType::kF8E5M2},
-      {"e5m2", DType::kF8E5M2},      {"int8", DType::kI8},
-      {"uint8", DType::kU8},         {"int16", DType::kI16},
-      {"uint16", DType::kU16},       {"int32", DType::kI32},
+      {"F32", DType::kF32},
+      {"F16", DType::kF16},
+      {"BF16", DType::kBF16},
+      {"F8_E4M3", DType::kF8E4M3},
+      {"F8_E5M2", DType::kF8E5M2},
+      {"I8", DType::kI8},
+      {"U8", DType::kU8},
+      {"I16", DType::kI16},
+      {"U16", DType::kU16},
+      {"I32", DType::kI32},
+      {"I64", DType::kI64},
+      {"float32", DType::kF32},
+      {"float", DType::kF32},
+      {"float16", DType::kF16},
+      {"half", DType::kF16},
+      {"BFloat16", DType::kBF16},
+      {"f8_e4m3fn", DType::kF8E4M3},
+      {"float8_e4m3fn", DType::kF8E4M3},
+      {"E4M3", DType::kF8E4M3},
+      {"float8_e5m2", DType::kF8E5M2},
+      {"e5m2", DType::kF8E5M2},
+      {"int8", DType::kI8},
+      {"uint8", DType::kU8},
+      {"int16", DType::kI16},
+      {"uint16", DType::kU16},
+      {"int32", DType::kI32},
       {"INT64", DType::kI64},
   };
   for (const auto& [name, dtype] : kNames) {
@@ -84,8 +99,8 @@ TEST(DTypeTest, ParsesSafetensorsAndLongNames) {
 }
 
 TEST(DTypeTest, RejectsUnknownNames) {
-  for (const char* name : {"", "f64", "F64", "BOOL", "float8", "f8", " f32", "f32 ", "fp16",
-                           "int4", "u32", "uint32", "e4m3fnuz", "float8_e4m3fnuz"}) {
+  for (const char* name : {"", "f64", "F64", "BOOL", "float8", "f8", " f32", "f32 ", "fp16", "int4",
+                           "u32", "uint32", "e4m3fnuz", "float8_e4m3fnuz"}) {
     EXPECT_FALSE(TryParseDType(name).has_value()) << "'" << name << "'";
     try {
       ParseDType(name);

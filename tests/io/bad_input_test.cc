@@ -248,7 +248,7 @@ TEST(SafetensorsReaderTest, Open_RandomlyCorruptedFiles_ThrowErrorOrReadCleanly)
   ScratchDir dir;
   const std::string path = dir.File("fuzz.safetensors");
   std::mt19937 rng(1234);
-  for (int trial = 0; trial < 2000; ++trial) {
+  for (int trial = 0; trial < 1000; ++trial) {
     std::vector<uint8_t> bytes = valid;
     const int flips = 1 + static_cast<int>(rng() % 3);
     for (int f = 0; f < flips; ++f) {
@@ -440,7 +440,8 @@ TEST(GgufReaderTest, Open_RealModelTruncatedAnywhereInItsHeader_ThrowsError) {
   const std::string model = testing::SharedPath("models/stories260K/stories260K-f32.gguf");
   SHRINK_REQUIRE_FILE(model);
   const std::vector<uint8_t> valid = testing::ReadBytes(model);
-  const size_t data_start = 14176;  // end of the tensor infos, padded to 32
+  const auto data_start = static_cast<size_t>(GgufReader::Open(model).tensors().front().offset);  // 14176
+  ASSERT_LT(data_start, valid.size());
   ScratchDir dir;
   const std::string path = dir.File("cut.gguf");
   WriteBytes(path, std::vector<uint8_t>(valid.begin(), valid.begin() + data_start + 1));
@@ -456,7 +457,7 @@ TEST(GgufReaderTest, Open_RandomlyCorruptedFiles_ThrowErrorOrReadCleanly) {
   const std::string path = dir.File("fuzz.gguf");
   std::mt19937 rng(5678);
   const size_t header_bytes = valid.size() - ValidGgufSpec().data.size();
-  for (int trial = 0; trial < 4000; ++trial) {
+  for (int trial = 0; trial < 2000; ++trial) {
     std::vector<uint8_t> bytes = valid;
     const int flips = 1 + static_cast<int>(rng() % 3);
     for (int f = 0; f < flips; ++f) bytes[rng() % header_bytes] = static_cast<uint8_t>(rng());
