@@ -24,6 +24,18 @@ int64_t CountNonFiniteElements(const Model& model, const ModelTensorInfo& info) 
   return count;
 }
 
+// Returns a GGUF value as JSON: scalars as themselves, arrays as their summary text.
+Json GgufValueJson(const GgufValue& v) {
+  switch (v.type()) {
+    case GgufType::kString: return v.AsString();
+    case GgufType::kBool: return v.AsBool();
+    case GgufType::kF32:
+    case GgufType::kF64: return v.AsDouble();
+    case GgufType::kArray: return v.ToString();
+    default: return v.IsInteger() && v.type() == GgufType::kU64 ? Json(v.AsUInt()) : Json(v.AsInt());
+  }
+}
+
 Json ConfigJson(const ModelConfig& c) {
   return {{"architecture", c.architecture}, {"dim", c.dim},         {"hidden_dim", c.hidden_dim},
           {"n_layers", c.n_layers},         {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads},
@@ -65,7 +77,7 @@ int RunInspect(const ParsedArgs& args) {
                   {"bits_per_weight", bpw},
                   {"nonfinite", total_nonfinite}}}};
     Json meta = Json::object();
-    for (const auto& [key, value] : model.gguf_metadata()) meta[key] = value.ToString();
+    for (const auto& [key, value] : model.gguf_metadata()) meta[key] = GgufValueJson(value);
     for (const auto& [key, value] : model.string_metadata()) meta[key] = value;
     out["metadata"] = meta;
     fmt::print("{}\n", out.dump(2));

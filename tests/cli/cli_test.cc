@@ -1,0 +1,194 @@
+// End-to-end tests of the shrink tool: every subcommand, exit codes, JSON output, and the
+// quantize acceptance numbers on the real model.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "shrink/io/model.h"
+#include "testing/test_util.h"
+
+namespace shrink {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+struct RunResult {
+  int exit_code;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs the shrink tool with `args` (shell-quoted by the caller) and captures its output.
+RunResult Shrink(const std::string& args, const testing::ScratchDir& dir) {
+  const std::string err_file = dir.File("stderr.txt");
+  const std::string cmd = std::string(SHRINK_TOOL_PATH) + " " + args + " 2>" + err_file;
+  RunResult r{-1, "", ""};
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const auto err = testing::ReadBytes(err_file);
+  r.err.assign(err.begin(), err.end());
+  return r;
+}
+
+const std::string kBin = testing::SharedPath("models/stories260K/stories260K.bin");
+const std::string kGguf = testing::SharedPath("models/stories260K/stories260K-f32.gguf");
+
+TEST(CliTest, InfoReportsVersionAndRuntimeSimdTarget) {
+  testing::ScratchDir dir;
+  const RunResult r = Shrink("info --json", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  EXPECT_EQ(j["version"], "0.1.0");
+  EXPECT_FALSE(j["simd_target"].get<std::string>().empty());
+  EXPECT_EQ(j["methods"][0]["name"], "rtn");
+}
+
+TEST(CliTest, EveryCommandHasHelp) {
+  testing::ScratchDir dir;
+  for (const char* c : {"info", "inspect", "convert", "quantize"}) {
+    const RunResult r = Shrink(std::string(c) + " --help", dir);
+    EXPECT_EQ(r.exit_code, 0) << c;
+    EXPECT_THAT(r.out, HasSubstr("usage: shrink " + std::string(c)));
+    EXPECT_THAT(r.out, HasSubstr("--threads"));
+  }
+  EXPECT_EQ(Shrink("--help", dir).exit_code, 0);
+  EXPECT_EQ(Shrink("", dir).exit_code, 1);
+}
+
+TEST(CliTest, BadUsageAndBadFilesExitWithOneAndSayWhy) {
+  testing::ScratchDir dir;
+  RunResult r = Shrink("frobnicate", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("unknown command 'frobnicate'"));
+  r = Shrink("inspect --colour red x", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("unknown flag --colour"));
+  r = Shrink("inspect " + dir.File("absent.gguf"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("absent.gguf"));
+  testing::WriteBytes(dir.File("junk.gguf"), {'G', 'G', 'U', 'F', 9, 0, 0, 0});
+  r = Shrink("inspect " + dir.File("junk.gguf"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("version"));
+  r = Shrink("quantize --model " + dir.File("junk.gguf"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--out is required"));
+  r = Shrink("quantize --model x.bin --out y.safetensors --method nonesuch", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no method named 'nonesuch'"));
+  r = Shrink("quantize --model x.bin --out y.safetensors --bits 12", dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("'bits' = 12 is outside [2, 8]"));
+  r = Shrink("info --threads zero", dir);
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST(CliTest, InspectListsTheSameTensorsForLlama2cAndGguf) {
+  SHRINK_REQUIRE_FILE(kBin);
+  SHRINK_REQUIRE_FILE(kGguf);
+  testing::ScratchDir dir;
+  const RunResult a = Shrink("inspect --json " + kBin, dir);
+  const RunResult b = Shrink("inspect --json " + kGguf, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const Json ja = Json::parse(a.out), jb = Json::parse(b.out);
+  EXPECT_EQ(ja["format"], "llama2c");
+  EXPECT_EQ(jb["format"], "gguf");
+  std::map<std::string, Json> gguf_tensors;
+  for (const auto& t : jb["tensors"]) gguf_tensors[t["name"]] = t;
+  for (const auto& t : ja["tensors"]) {
+    ASSERT_TRUE(gguf_tensors.count(t["name"])) << t["name"];
+    EXPECT_EQ(gguf_tensors[t["name"]]["shape"], t["shape"]);
+    EXPECT_EQ(gguf_tensors[t["name"]]["bytes"], t["bytes"]);
+  }
+  EXPECT_EQ(ja["totals"]["parameters"], 260032);
+  EXPECT_EQ(jb["metadata"]["general.architecture"], "llama");
+  const RunResult text = Shrink("inspect " + kGguf, dir);
+  EXPECT_THAT(text.out, HasSubstr("blk.4.ffn_down.weight"));
+  EXPECT_THAT(text.out, HasSubstr("total: 48 tensors"));
+}
+
+TEST(CliTest, ConvertLlama2cToGgufAndBackPreservesValues) {
+  SHRINK_REQUIRE_FILE(kBin);
+  testing::ScratchDir dir;
+  ASSERT_EQ(Shrink("convert " + kBin + " " + dir.File("m.gguf"), dir).exit_code, 0);
+  ASSERT_EQ(Shrink("convert " + dir.File("m.gguf") + " " + dir.File("m.safetensors"), dir).exit_code, 0);
+  const RunResult r = Shrink("convert --json " + dir.File("m.safetensors") + " " + dir.File("m.bin"), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Json::parse(r.out)["output_format"], "llama2c");
+  EXPECT_TRUE(testing::ReadBytes(dir.File("m.bin")).size() == std::filesystem::file_size(kBin));
+  const Model a = Model::Load(kBin), b = Model::Load(dir.File("m.bin"));
+  for (const auto& t : a.Tensors()) {
+    const Tensor x = a.ReadF32(t.name), y = b.ReadF32(t.name);
+    ASSERT_EQ(std::memcmp(x.bytes(), y.bytes(), x.num_bytes()), 0) << t.name;
+  }
+  // f16 cast halves the float tensors.
+  ASSERT_EQ(Shrink("convert --dtype f16 " + kBin + " " + dir.File("h.safetensors"), dir).exit_code, 0);
+  EXPECT_EQ(Model::Load(dir.File("h.safetensors")).Info("blk.0.attn_q.weight").format, "f16");
+}
+
+TEST(CliTest, Rtn8BitPerChannelIsUnder30PercentWithUnderOnePercentError) {
+  SHRINK_REQUIRE_FILE(kBin);
+  testing::ScratchDir dir;
+  const std::string out = dir.File("q8.safetensors");
+  const RunResult r =
+      Shrink("quantize --json --model " + kBin + " --out " + out + " --method rtn --bits 8 --group 0 --embeddings", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json j = Json::parse(r.out);
+  EXPECT_LT(std::filesystem::file_size(out), 0.30 * std::filesystem::file_size(kBin));
+  EXPECT_LT(j["totals"]["max_rel_rms_error"].get<double>(), 0.01);
+  EXPECT_EQ(j["totals"]["quantized"], 36);  // 35 block matrices + the token embedding
+
+  // Inspect shows the format and bits per weight; convert decompresses.
+  const Json inspected = Json::parse(Shrink("inspect --json " + out, dir).out);
+  for (const auto& t : inspected["tensors"]) {
+    if (t["shape"].size() == 2) {
+      EXPECT_EQ(t["format"], "rtn") << t["name"];
+      EXPECT_NEAR(t["bits_per_weight"].get<double>(), 8.0 + 24.0 / t["shape"][1].get<double>(), 1e-9);
+    }
+  }
+  ASSERT_EQ(Shrink("convert " + out + " " + dir.File("back.safetensors"), dir).exit_code, 0);
+  const Model original = Model::Load(kBin), back = Model::Load(dir.File("back.safetensors"));
+  for (const auto& t : original.Tensors()) {
+    EXPECT_FALSE(back.Info(t.name).compressed);
+    const Tensor x = original.ReadF32(t.name), y = back.ReadF32(t.name);
+    EXPECT_LT(testing::RelativeRmsError(x.data<float>(), y.data<float>(), x.num_elements()), 0.01) << t.name;
+  }
+}
+
+TEST(CliTest, QuantizeReportsNonFiniteWeightsAndWritesNothing) {
+  testing::ScratchDir dir;
+  Tensor bad = testing::RandomMatrix(16, 32, 3);
+  bad.data<float>()[5 * 32 + 7] = std::numeric_limits<float>::quiet_NaN();
+  Model m;
+  m.SetTensor("good.weight", testing::RandomMatrix(16, 32, 4));
+  m.SetTensor("bad.weight", std::move(bad));
+  m.Save(dir.File("nan.safetensors"));
+  const RunResult r = Shrink("quantize --model " + dir.File("nan.safetensors") + " --out " + dir.File("q.safetensors"), dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("tensor 'bad.weight'"));
+  EXPECT_THAT(r.err, HasSubstr("1 non-finite value(s), first at (5, 7)"));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("q.safetensors")));
+  const RunResult inspected = Shrink("inspect --json " + dir.File("nan.safetensors"), dir);
+  const Json j = Json::parse(inspected.out);
+  EXPECT_EQ(j["totals"]["nonfinite"], 1);
+  for (const auto& t : j["tensors"]) EXPECT_EQ(t["nonfinite"], t["name"] == "bad.weight" ? 1 : 0);
+}
+
+}  // namespace
+}  // namespace shrink
