@@ -27,13 +27,8 @@ static void PrintTo(const SimdTarget& target, std::ostream* os) { *os << target.
 
 namespace {
 
-// Number of random f32 bit patterns each encoder sees per target. Sanitizer builds run the
-// emulated target without optimisation, so they check fewer (still hundreds of thousands).
-#if defined(__SANITIZE_ADDRESS__)
-constexpr size_t kRandomCount = 500'000;
-#else
+// Number of random f32 bit patterns each encoder sees on each target.
 constexpr size_t kRandomCount = 2'000'000;
-#endif
 
 // Returns the bits of a converted element (f32 bits, or the code itself).
 uint32_t Bits(float value) { return F32Bits(value); }

@@ -259,8 +259,9 @@ TEST(SafetensorsReaderTest, Bytes_PointIntoTheMappingWithoutCopying) {
 
   // Rewriting the path (rename over it) does not disturb an open reader's view.
   const SafetensorsReader reader = SafetensorsReader::Open(path);
+  const Tensor z = testing::RandomMatrix(1, 1, 3);
   SafetensorsWriter other;
-  other.Add("z", testing::RandomMatrix(1, 1, 3));
+  other.Add("z", z);
   other.Write(path);
   const Tensor again = reader.ReadF32("a");
   EXPECT_EQ(std::memcmp(again.bytes(), a.bytes(), a.num_bytes()), 0);
@@ -316,8 +317,9 @@ TEST(SafetensorsReaderTest, ReadF32_ConvertsEveryDType) {
 TEST(SafetensorsReaderTest, Read_MissingTensor_ThrowsNotFound) {
   ScratchDir dir;
   const std::string path = dir.File("one.safetensors");
+  const Tensor a = testing::RandomMatrix(1, 2, 1);
   SafetensorsWriter writer;
-  writer.Add("a", testing::RandomMatrix(1, 2, 1));
+  writer.Add("a", a);
   writer.Write(path);
   const SafetensorsReader reader = SafetensorsReader::Open(path);
   for (int f32 = 0; f32 < 2; ++f32) {
