@@ -79,6 +79,24 @@ void LoadParams(const Layout& l, int64_t i, IntGridParams* params) {
   }
 }
 
+// Calls fn(row, codes, params, scratch) for every row in parallel, with the row's codes
+// unpacked and its group parameters loaded; scratch holds `cols` floats private to the thread.
+template <typename Fn>
+void ForEachDecodedRow(const Layout& l, const Fn& fn) {
+#pragma omp parallel
+  {
+    std::vector<uint8_t> codes(static_cast<size_t>(l.cols));
+    std::vector<float> scratch(static_cast<size_t>(l.cols));
+    std::vector<IntGridParams> params(static_cast<size_t>(l.groups));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < l.rows; ++i) {
+      UnpackCodesRef(l.packed + static_cast<size_t>(i) * l.row_bytes, l.cols, l.grid.bits, codes.data());
+      LoadParams(l, i, params.data());
+      fn(i, codes.data(), params.data(), scratch.data());
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<OptionSpec> RtnQuantizer::Specs() {
@@ -168,38 +186,21 @@ void RtnQuantizer::Decompress(const CompressedTensor& compressed, TensorView<flo
     Fail(ErrorCode::kShapeMismatch, "rtn: output view ", out.shape().ToString(), " does not match ",
          compressed.shape().ToString());
   }
-#pragma omp parallel
-  {
-    std::vector<uint8_t> codes(static_cast<size_t>(l.cols));
-    std::vector<float> row(static_cast<size_t>(l.cols));
-    std::vector<IntGridParams> params(static_cast<size_t>(l.groups));
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < l.rows; ++i) {
-      UnpackCodesRef(l.packed + static_cast<size_t>(i) * l.row_bytes, l.cols, l.grid.bits, codes.data());
-      LoadParams(l, i, params.data());
-      const bool direct = out.has_contiguous_rows();
-      float* dst = direct ? out.row_data(i) : row.data();
-      kernels::IntGridDequantizeRow(codes.data(), l.cols, l.group_size, params.data(), dst);
-      if (!direct) {
-        for (int64_t j = 0; j < l.cols; ++j) out(i, j) = row[static_cast<size_t>(j)];
-      }
+  const bool direct = out.has_contiguous_rows();
+  ForEachDecodedRow(l, [&](int64_t i, const uint8_t* codes, const IntGridParams* params, float* scratch) {
+    float* dst = direct ? out.row_data(i) : scratch;
+    kernels::IntGridDequantizeRow(codes, l.cols, l.group_size, params, dst);
+    if (!direct) {
+      for (int64_t j = 0; j < l.cols; ++j) out(i, j) = scratch[j];
     }
-  }
+  });
 }
 
 void RtnQuantizer::MatVec(const CompressedTensor& compressed, const float* x, float* y) const {
   const Layout l = ValidateLayout(compressed);
-#pragma omp parallel
-  {
-    std::vector<uint8_t> codes(static_cast<size_t>(l.cols));
-    std::vector<IntGridParams> params(static_cast<size_t>(l.groups));
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < l.rows; ++i) {
-      UnpackCodesRef(l.packed + static_cast<size_t>(i) * l.row_bytes, l.cols, l.grid.bits, codes.data());
-      LoadParams(l, i, params.data());
-      y[i] = kernels::IntGridDotRow(codes.data(), l.cols, l.group_size, params.data(), x);
-    }
-  }
+  ForEachDecodedRow(l, [&](int64_t i, const uint8_t* codes, const IntGridParams* params, float* /*scratch*/) {
+    y[i] = kernels::IntGridDotRow(codes, l.cols, l.group_size, params, x);
+  });
 }
 
 }  // namespace shrink

@@ -436,7 +436,7 @@ TEST(GgufReaderTest, Open_TruncatedAtEveryLength_ThrowsErrorOrSucceedsOnlyWhenCo
   EXPECT_EQ(static_cast<size_t>(errors), valid.size());
 }
 
-TEST(GgufReaderTest, Open_RealModelTruncatedAnywhereInItsHeader_ThrowsError) {
+TEST(GgufReaderTest, Open_RealModelTruncatedInItsHeader_ThrowsError) {
   const std::string model = testing::SharedPath("models/stories260K/stories260K-f32.gguf");
   SHRINK_REQUIRE_FILE(model);
   const std::vector<uint8_t> valid = testing::ReadBytes(model);
@@ -445,7 +445,10 @@ TEST(GgufReaderTest, Open_RealModelTruncatedAnywhereInItsHeader_ThrowsError) {
   ScratchDir dir;
   const std::string path = dir.File("cut.gguf");
   WriteBytes(path, std::vector<uint8_t>(valid.begin(), valid.begin() + data_start + 1));
+  // Every length in the first 512 and the last 256 bytes before the data, every 5th in
+  // between (the crafted file above is cut at every length).
   for (size_t length = data_start + 1; length-- > 0;) {
+    if (length > 512 && length + 256 < data_start && length % 5 != 0) continue;
     std::filesystem::resize_file(path, length);
     EXPECT_THROW(GgufReader::Open(path), Error) << length;
   }
