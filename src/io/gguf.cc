@@ -2,13 +2,11 @@
 #include "shrink/io/gguf.h"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <numeric>
-#include <set>
 #include <utility>
 
 #include "shrink/core/convert.h"
@@ -28,7 +26,7 @@ namespace {
 constexpr uint64_t kDefaultAlignment = 32;
 constexpr uint32_t kMaxDims = 4;                    // GGML_MAX_DIMS
 constexpr size_t kMaxTensorNameBytes = 63;          // GGML_MAX_NAME - 1 (room for the NUL)
-constexpr uint64_t kMaxMetadataItems = uint64_t{1} << 24;  // array items per file, in total
+constexpr uint64_t kMaxMetadataItems = uint64_t{1} << 22;  // array items per file, in total
 constexpr uint64_t kMinKvBytes = 8 + 4 + 1;         // empty key, type, one-byte value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;  // empty name, n_dims, 1 dim, type, offset
 constexpr size_t kMaxStringChars = 256;             // ToString cuts longer strings
@@ -125,6 +123,20 @@ template <typename... Parts>
   Fail(ErrorCode::kCorruptData, "GGUF file '", path, "': ", parts...);
 }
 
+// Names a field being read, for error messages; the text is only built when one is thrown.
+struct Field {
+  const char* name;               // "value", "n_dims", ...
+  const char* kind = nullptr;     // "metadata key", "tensor", or none for header fields
+  const std::string* subject = nullptr;  // the key or tensor name, if known
+  uint64_t index = 0;             // the kv or tensor number otherwise
+
+  std::string Describe() const {
+    if (kind == nullptr) return name;
+    if (subject != nullptr) return StrCat(name, " of ", kind, " '", *subject, "'");
+    return StrCat(name, " of ", kind, " ", index);
+  }
+};
+
 // Reads little-endian fields from the mapping, checking every length against the end.
 class Cursor {
  public:
@@ -134,28 +146,28 @@ class Cursor {
   uint64_t pos() const { return pos_; }
   uint64_t remaining() const { return size_ - pos_; }
 
-  // Throws unless `num_bytes` more bytes exist; `what` names the field for the message.
-  void Need(uint64_t num_bytes, const std::string& what) const {
+  // Throws unless `num_bytes` more bytes exist for `field`.
+  void Need(uint64_t num_bytes, const Field& field, const char* suffix = "") const {
     if (num_bytes > remaining()) {
-      Corrupt(path_, what, " at offset ", pos_, " needs ", num_bytes, " bytes but the file ends after ",
-              remaining(), " (truncated file?)");
+      Corrupt(path_, field.Describe(), suffix, " at offset ", pos_, " needs ", num_bytes,
+              " bytes but the file ends after ", remaining(), " (truncated file?)");
     }
   }
   // Returns the next `num_bytes` (1 to 8) bytes as a little-endian unsigned integer.
-  uint64_t ReadUInt(uint64_t num_bytes, const std::string& what) {
-    Need(num_bytes, what);
+  uint64_t ReadUInt(uint64_t num_bytes, const Field& field, const char* suffix = "") {
+    Need(num_bytes, field, suffix);
     uint64_t value = 0;
     for (uint64_t i = num_bytes; i-- > 0;) value = (value << 8) | data_[pos_ + i];
     pos_ += num_bytes;
     return value;
   }
-  uint32_t U32(const std::string& what) { return static_cast<uint32_t>(ReadUInt(4, what)); }
-  uint64_t U64(const std::string& what) { return ReadUInt(8, what); }
+  uint32_t U32(const Field& field) { return static_cast<uint32_t>(ReadUInt(4, field)); }
+  uint64_t U64(const Field& field) { return ReadUInt(8, field); }
   // Returns a GGUF string (u64 length, then bytes); the length is checked before any copy.
-  std::string String(const std::string& what) {
-    const uint64_t length = U64(what + " length");
+  std::string String(const Field& field) {
+    const uint64_t length = ReadUInt(8, field, " length");
     if (length > remaining()) {
-      Corrupt(path_, what, " has string length ", length, " at offset ", pos_ - 8,
+      Corrupt(path_, field.Describe(), " has string length ", length, " at offset ", pos_ - 8,
               ", past the end of the file (", remaining(), " bytes remain)");
     }
     std::string text(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(length));
@@ -178,10 +190,10 @@ GgufValue ReadValue(Cursor& in, const std::string& path, const std::string& key,
     Corrupt(path, "metadata key '", key, "' has unknown value type ", tag, " (expected 0 to 12)");
   }
   const auto type = static_cast<GgufType>(tag);
-  const std::string what = "value of metadata key '" + key + "'";
-  if (type == GgufType::kString) return GgufValue::String(in.String(what));
+  const Field value_field{"value", "metadata key", &key};
+  if (type == GgufType::kString) return GgufValue::String(in.String(value_field));
   if (type != GgufType::kArray) {
-    uint64_t bits = in.ReadUInt(ScalarSize(type), what);
+    uint64_t bits = in.ReadUInt(ScalarSize(type), value_field);
     if (type == GgufType::kBool && bits > 1) {
       Corrupt(path, "metadata key '", key, "' has bool value ", bits, ", expected 0 or 1");
     }
@@ -191,7 +203,7 @@ GgufValue ReadValue(Cursor& in, const std::string& path, const std::string& key,
     }
     return GgufCodec::Make(type, bits);
   }
-  const uint32_t element_tag = in.U32("array element type of metadata key '" + key + "'");
+  const uint32_t element_tag = in.U32({"array element type", "metadata key", &key});
   if (element_tag == static_cast<uint32_t>(GgufType::kArray)) {
     Corrupt(path, "metadata key '", key, "' is a nested array (arrays of arrays are not supported)");
   }
@@ -200,7 +212,7 @@ GgufValue ReadValue(Cursor& in, const std::string& path, const std::string& key,
             " (expected 0 to 12)");
   }
   const auto element_type = static_cast<GgufType>(element_tag);
-  const uint64_t count = in.U64("array count of metadata key '" + key + "'");
+  const uint64_t count = in.U64({"array count", "metadata key", &key});
   const uint64_t min_item_bytes = element_type == GgufType::kString ? 8 : ScalarSize(element_type);
   if (count > in.remaining() / min_item_bytes) {
     Corrupt(path, "metadata key '", key, "' has array count ", count, " of ", GgufTypeName(element_type),
@@ -429,16 +441,16 @@ GgufReader GgufReader::FromMapped(std::shared_ptr<const MappedFile> file) {
     }
     Corrupt(path, "bad magic: expected \"GGUF\" (47475546), found ", found.empty() ? "nothing" : found);
   }
-  in.U32("magic");
+  in.U32({"magic"});
   GgufReader reader;
-  reader.version_ = in.U32("version");
+  reader.version_ = in.U32({"version"});
   if (reader.version_ != 2 && reader.version_ != 3) {
     Fail(ErrorCode::kUnsupported, "GGUF file '", path, "': unsupported version ", reader.version_,
          " (shrink reads versions 2 and 3",
          (reader.version_ & 0xffff) == 0 ? "; this may be a big-endian file" : "", ")");
   }
-  const uint64_t tensor_count = in.U64("tensor count");
-  const uint64_t kv_count = in.U64("metadata kv count");
+  const uint64_t tensor_count = in.U64({"tensor count"});
+  const uint64_t kv_count = in.U64({"metadata kv count"});
   if (tensor_count > in.remaining() / kMinTensorInfoBytes) {
     Corrupt(path, "tensor count ", tensor_count, " cannot fit in the remaining ", in.remaining(),
             " bytes (each tensor info takes at least ", kMinTensorInfoBytes, ")");
@@ -451,8 +463,8 @@ GgufReader GgufReader::FromMapped(std::shared_ptr<const MappedFile> file) {
   uint64_t items_left = kMaxMetadataItems;
   reader.metadata_.reserve(static_cast<size_t>(kv_count));
   for (uint64_t i = 0; i < kv_count; ++i) {
-    std::string key = in.String(StrCat("metadata key ", i));
-    const uint32_t tag = in.U32("value type of metadata key '" + key + "'");
+    std::string key = in.String({"key", "metadata kv", nullptr, i});
+    const uint32_t tag = in.U32({"value type", "metadata key", &key});
     GgufValue value = ReadValue(in, path, key, tag, &items_left);
     if (!reader.meta_index_.emplace(key, reader.metadata_.size()).second) {
       Corrupt(path, "duplicate metadata key '", key, "'");
@@ -472,42 +484,43 @@ GgufReader GgufReader::FromMapped(std::shared_ptr<const MappedFile> file) {
   reader.tensors_.reserve(static_cast<size_t>(tensor_count));
   for (uint64_t i = 0; i < tensor_count; ++i) {
     GgufTensorInfo info;
-    info.name = in.String(StrCat("name of tensor ", i));
-    const std::string what = "tensor '" + info.name + "'";
+    info.name = in.String({"name", "tensor", nullptr, i});
+    const std::string& name = info.name;
+    const auto what = [&] { return "tensor '" + name + "'"; };
     if (!reader.tensor_index_.emplace(info.name, reader.tensors_.size()).second) {
       Corrupt(path, "duplicate tensor name '", info.name, "'");
     }
-    const uint32_t num_dims = in.U32("n_dims of " + what);
+    const uint32_t num_dims = in.U32({"n_dims", "tensor", &name});
     if (num_dims == 0 || num_dims > kMaxDims) {
-      Corrupt(path, what, " has n_dims ", num_dims, ", expected 1 to ", kMaxDims);
+      Corrupt(path, what(), " has n_dims ", num_dims, ", expected 1 to ", kMaxDims);
     }
     int64_t ne[kMaxDims] = {};
     uint64_t num_elements = 1;
     for (uint32_t d = 0; d < num_dims; ++d) {
-      const uint64_t dim = in.U64(StrCat("ne[", d, "] of ", what));
-      if (dim == 0) Corrupt(path, what, " has a zero dimension ne[", d, "]");
+      const uint64_t dim = in.U64({"dimension", "tensor", &name});
+      if (dim == 0) Corrupt(path, what(), " has a zero dimension ne[", d, "]");
       if (dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
           num_elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dim) {
-        Corrupt(path, what, " has dimension ne[", d, "] = ", dim, " that makes its element count overflow");
+        Corrupt(path, what(), " has dimension ne[", d, "] = ", dim, " that makes its element count overflow");
       }
       num_elements *= dim;
       ne[d] = static_cast<int64_t>(dim);
     }
-    info.ggml_type = in.U32("ggml type of " + what);
+    info.ggml_type = in.U32({"ggml type", "tensor", &name});
     const GgmlTypeInfo* type = FindGgmlType(info.ggml_type);
-    if (type == nullptr) Corrupt(path, what, " has unknown ggml type ", info.ggml_type);
+    if (type == nullptr) Corrupt(path, what(), " has unknown ggml type ", info.ggml_type);
     if (ne[0] % type->block_size != 0) {
-      Corrupt(path, what, " has first dimension ne[0] = ", ne[0], " that is not divisible by the block size ",
+      Corrupt(path, what(), " has first dimension ne[0] = ", ne[0], " that is not divisible by the block size ",
               type->block_size, " of ", type->name);
     }
     const uint64_t num_blocks = num_elements / static_cast<uint64_t>(type->block_size);
     if (num_blocks > std::numeric_limits<uint64_t>::max() / type->type_size) {
-      Corrupt(path, what, " has a byte size that overflows 64 bits");
+      Corrupt(path, what(), " has a byte size that overflows 64 bits");
     }
     info.num_bytes = num_blocks * type->type_size;
-    info.offset = in.U64("data offset of " + what);
+    info.offset = in.U64({"data offset", "tensor", &name});
     if (info.offset % reader.alignment_ != 0) {
-      Corrupt(path, what, " has data offset ", info.offset, " that is not a multiple of the alignment ",
+      Corrupt(path, what(), " has data offset ", info.offset, " that is not a multiple of the alignment ",
               reader.alignment_);
     }
     std::reverse(ne, ne + num_dims);
@@ -558,21 +571,23 @@ Tensor GgufReader::ReadF32(const std::string& name) const {
   const GgufTensorInfo* info = Find(name);
   if (info == nullptr) Fail(ErrorCode::kNotFound, "tensor '", name, "' not found in GGUF file '", file_->path(), "'");
   const GgmlTypeInfo* type = FindGgmlType(info->ggml_type);  // validated when opened
+  constexpr uint32_t kF64Type = 28;
+  if (!type->dtype.has_value() && type->id != kF64Type) {
+    Fail(ErrorCode::kUnsupported, "tensor '", name, "' in GGUF file '", file_->path(), "' has ggml type ",
+         type->name, " (", type->id, "), which shrink cannot decode to f32 yet");
+  }
   Tensor tensor(DType::kF32, info->shape);
   const auto count = static_cast<size_t>(info->shape.num_elements());
   float* out = tensor.data<float>();
   if (type->dtype.has_value()) {
     ConvertToF32(*type->dtype, Bytes(*info), out, count);
-  } else if (type->id == 28) {  // f64
+  } else {  // f64
     const uint8_t* in = Bytes(*info);
     for (size_t i = 0; i < count; ++i) {
       double d;
       std::memcpy(&d, in + 8 * i, sizeof(d));
       out[i] = static_cast<float>(d);
     }
-  } else {
-    Fail(ErrorCode::kUnsupported, "tensor '", name, "' in GGUF file '", file_->path(), "' has ggml type ",
-         type->name, " (", type->id, "), which shrink cannot decode to f32 yet");
   }
   return tensor;
 }

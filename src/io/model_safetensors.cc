@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shrink/io/safetensors.h"
+#include "src/io/gguf_json.h"
 #include "src/io/model_formats.h"
 
 namespace shrink::detail {
@@ -17,6 +18,7 @@ using Json = nlohmann::json;
 
 constexpr const char* kConfigKey = "shrink.config";
 constexpr const char* kCompressedPrefix = "shrink.compressed.";
+constexpr const char* kGgufKey = "shrink.gguf";  // GGUF key-values carried through safetensors
 
 // Returns the safetensors entry name of `section` of compressed tensor `tensor`:
 // "blk.0.attn_q.weight" + "packed" -> "blk.0.attn_q.weight_packed" (compressed-tensors' naming).
@@ -123,6 +125,8 @@ Model LoadSafetensorsModel(std::shared_ptr<const MappedFile> file) {
   for (const auto& [key, value] : reader->metadata()) {
     if (key == kConfigKey) {
       model.set_config(ConfigFromJson(value, path));
+    } else if (key == kGgufKey) {
+      model.set_gguf_metadata(GgufMetadataFromJson(value, path));
     } else if (key.rfind(kCompressedPrefix, 0) == 0) {
       StoredCompressed sc = ParseCompressed(key.substr(std::string(kCompressedPrefix).size()), value, *reader);
       if (sc.sections.empty()) Fail(ErrorCode::kCorruptData, path, ": compressed tensor '", sc.name, "' has no sections");
@@ -180,6 +184,7 @@ void SaveSafetensorsModel(const Model& model, const std::string& path) {
   SafetensorsWriter writer;
   for (const auto& [key, value] : model.string_metadata()) writer.SetMetadata(key, value);
   if (model.config()) writer.SetMetadata(kConfigKey, ConfigToJson(*model.config()));
+  if (!model.gguf_metadata().empty()) writer.SetMetadata(kGgufKey, GgufMetadataToJson(model.gguf_metadata()));
   std::vector<CompressedTensor> compressed;  // owns section bytes until Write
   compressed.reserve(model.entries().size());
   for (const Model::Entry& e : model.entries()) {

@@ -137,9 +137,11 @@ TEST(CliTest, ConvertLlama2cToGgufAndBackPreservesValues) {
     const Tensor x = a.ReadF32(t.name), y = b.ReadF32(t.name);
     ASSERT_EQ(std::memcmp(x.bytes(), y.bytes(), x.num_bytes()), 0) << t.name;
   }
-  // f16 cast halves the float tensors.
-  ASSERT_EQ(Shrink("convert --dtype f16 " + kBin + " " + dir.File("h.safetensors"), dir).exit_code, 0);
-  EXPECT_EQ(Model::Load(dir.File("h.safetensors")).Info("blk.0.attn_q.weight").format, "f16");
+  // f16 cast halves the matrices; norms stay f32 as llama.cpp's kernels require.
+  ASSERT_EQ(Shrink("convert --dtype f16 " + kBin + " " + dir.File("h.gguf"), dir).exit_code, 0);
+  const Model h = Model::Load(dir.File("h.gguf"));
+  EXPECT_EQ(h.Info("blk.0.attn_q.weight").format, "f16");
+  EXPECT_EQ(h.Info("blk.0.attn_norm.weight").format, "f32");
 }
 
 TEST(CliTest, Rtn8BitPerChannelIsUnder30PercentWithUnderOnePercentError) {

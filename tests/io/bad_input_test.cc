@@ -331,6 +331,23 @@ TEST(GgufReaderTest, Open_HugeArrayCount_IsRejectedBeforeAllocating) {
   ExpectBadGguf(spec, "array count 100000");
 }
 
+TEST(GgufReaderTest, Open_TooManyArrayItems_IsRejectedBeforeAllocating) {
+  // A sparse file long enough for 2^22 + 1 one-byte items: only the per-file item limit applies.
+  ScratchDir dir;
+  const std::string path = dir.File("many.gguf");
+  GgufFileSpec spec;
+  spec.kvs.push_back(GgufKv("big", 9, ByteWriter().U32(0).U64((uint64_t{1} << 22) + 1).bytes()));
+  WriteBytes(path, BuildGguf(spec));
+  std::filesystem::resize_file(path, (uint64_t{1} << 22) + 4096);
+  try {
+    GgufReader::Open(path);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kCorruptData);
+    EXPECT_THAT(e.message(), HasSubstr("beyond the limit"));
+  }
+}
+
 TEST(GgufReaderTest, Open_BadBoolValue_IsRejected) {
   GgufFileSpec spec = ValidGgufSpec();
   spec.kvs.push_back(GgufKv("flag", 7, ByteWriter().U8(2).bytes()));

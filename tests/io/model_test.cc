@@ -101,6 +101,15 @@ TEST(ModelTest, GgufThroughModelIsByteIdentical) {
   EXPECT_TRUE(testing::ReadBytes(dir.File("copy.gguf")) == testing::ReadBytes(kGguf));
 }
 
+TEST(ModelTest, GgufMetadataSurvivesATripThroughSafetensors) {
+  SHRINK_REQUIRE_FILE(kGguf);
+  testing::ScratchDir dir;
+  Model::Load(kGguf).Save(dir.File("m.safetensors"));
+  Model::Load(dir.File("m.safetensors")).Save(dir.File("back.gguf"));
+  // Tokenizer, architecture and every tensor come back: the file is the original, byte for byte.
+  EXPECT_TRUE(testing::ReadBytes(dir.File("back.gguf")) == testing::ReadBytes(kGguf));
+}
+
 TEST(ModelTest, CompressedTensorsRoundTripThroughSafetensors) {
   SHRINK_REQUIRE_FILE(kBin);
   testing::ScratchDir dir;

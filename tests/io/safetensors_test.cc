@@ -80,6 +80,19 @@ TEST(MappedFileTest, Open_Directory_ThrowsIo) {
   }
 }
 
+TEST(MappedFileTest, Open_Fifo_ThrowsIoWithoutBlocking) {
+  ScratchDir dir;
+  const std::string path = dir.File("fifo");
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  try {
+    MappedFile::Open(path);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_THAT(e.message(), HasSubstr("not a regular file"));
+  }
+}
+
 TEST(AtomicFileWriterTest, Commit_ReplacesTheDestination) {
   ScratchDir dir;
   const std::string path = dir.File("out.bin");

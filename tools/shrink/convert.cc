@@ -29,11 +29,12 @@ int RunConvert(const ParsedArgs& args) {
   {
     Progress progress("converting", static_cast<int64_t>(tensors.size()));
     for (const ModelTensorInfo& t : tensors) {
-      const bool is_float = t.compressed || (t.dtype && IsFloat(*t.dtype));
-      if (t.compressed || (cast && is_float && t.dtype != cast)) {
+      // Like llama.cpp's converters, --dtype leaves 1-D tensors (norms, biases) in f32.
+      const bool castable = t.shape.rank() >= 2 && (t.compressed || (t.dtype && IsFloat(*t.dtype)));
+      if (t.compressed || (cast && castable && t.dtype != cast)) {
         Tensor f32 = model.ReadF32(t.name);
         decompressed += t.compressed ? 1 : 0;
-        if (cast && *cast != DType::kF32) {
+        if (cast && castable && *cast != DType::kF32) {
           Tensor converted(*cast, f32.shape());
           ConvertFromF32(*cast, f32.data<float>(), converted.bytes(), static_cast<size_t>(f32.num_elements()));
           f32 = std::move(converted);
@@ -70,7 +71,7 @@ Command ConvertCommand() {
   return {{"convert", "IN OUT",
            "Convert a model between llama2.c (.bin), safetensors and GGUF, chosen by OUT's extension. Compressed "
            "tensors are decompressed to f32.",
-           {{"dtype", "DTYPE", "cast float tensors to f32, f16, bf16, f8_e4m3 or f8_e5m2"}},
+           {{"dtype", "DTYPE", "cast float matrices to f32, f16, bf16, f8_e4m3 or f8_e5m2 (1-D tensors stay f32)"}},
            2, 2},
           RunConvert};
 }

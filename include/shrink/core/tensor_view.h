@@ -44,7 +44,8 @@ class TensorView {
   int64_t dim(int i) const { return shape_.dim(i); }
   int64_t stride(int i) const { return strides_[static_cast<size_t>(i)]; }
   int64_t num_elements() const { return shape_.num_elements(); }
-  bool empty() const { return num_elements() == 0; }
+  // Returns true for a default (null) view or one with a zero dimension.
+  bool empty() const { return data_ == nullptr || num_elements() == 0; }
 
   // Returns rows of a 2-D view.
   int64_t rows() const { return shape_.dim(0); }

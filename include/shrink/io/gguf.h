@@ -141,7 +141,9 @@ struct GgufTensorInfo {
 // Reads a GGUF file (versions 2 and 3, little-endian). Open() maps the file and validates
 // all metadata and tensor infos (counts, lengths, types, shapes, alignment, bounds, overlaps,
 // duplicates) before anything is allocated from them, but reads no tensor data. Metadata
-// arrays may hold at most 2^24 items in total. Copies share the mapping.
+// arrays may hold at most 2^22 items in total (about 4M; real vocabularies need under 1M),
+// which bounds the memory a hostile file can make the reader allocate. Copies share the
+// mapping.
 class GgufReader {
  public:
   // Maps and validates the file at `path`; throws kNotFound, kIo, or kCorruptData naming

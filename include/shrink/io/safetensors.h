@@ -29,7 +29,7 @@ struct SafetensorsEntry {
 // and validates the whole header (JSON, dtypes, shapes, offsets, full coverage of the
 // buffer without holes or overlaps) but reads no tensor data; tensors are copied or viewed
 // on demand. The JSON header is limited to 100 MB and a nesting depth of 8. Copies share
-// the mapping and are cheap.
+// the mapping.
 class SafetensorsReader {
  public:
   // Maps and validates the file at `path`; throws kNotFound, kIo, or kCorruptData with a
