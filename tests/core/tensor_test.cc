@@ -204,9 +204,7 @@ TEST(TensorViewTest, MutableViewsConvertToConstViewsOnly) {
   EXPECT_EQ(c(1, 1), 5.0f);
 }
 
-// tensor_view.h promises "A default-constructed view is empty", but a default view has a
-// rank-0 shape whose num_elements() is 1, so empty() is false (reported; enable once fixed).
-TEST(TensorViewTest, DISABLED_DefaultViewIsEmpty) {
+TEST(TensorViewTest, DefaultViewIsEmpty) {
   const TensorView<float> v;
   EXPECT_EQ(v.data(), nullptr);
   EXPECT_TRUE(v.empty());
@@ -269,6 +267,21 @@ TEST(TensorTest, ViewsPointIntoTheBuffer) {
   EXPECT_TRUE(v.is_contiguous());
   v(2, 1) = 7.0f;
   EXPECT_EQ(t.data<float>()[9], 7.0f);
+}
+
+TEST(TensorTest, DefaultAndMovedFromTensorsAreEmpty) {
+  const Tensor empty;
+  EXPECT_EQ(empty.num_elements(), 0);
+  EXPECT_EQ(empty.num_bytes(), 0u);
+  EXPECT_TRUE(empty.View<float>().empty());
+  Tensor a(DType::kF32, Shape{4, 4});
+  Tensor b = std::move(a);
+  EXPECT_EQ(b.num_elements(), 16);
+  EXPECT_EQ(a.num_elements(), 0);  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  EXPECT_EQ(a.num_bytes(), 0u);
+  EXPECT_EQ(a.Clone().num_bytes(), 0u);
+  a = std::move(b);
+  EXPECT_EQ(a.num_elements(), 16);
 }
 
 TEST(TensorTest, RejectsSizesThatOverflow) {

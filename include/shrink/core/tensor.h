@@ -9,6 +9,7 @@
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <utility>
 
 #include "shrink/core/dtype.h"
 #include "shrink/core/error.h"
@@ -38,8 +39,19 @@ class Tensor {
     data_.reset(static_cast<std::byte*>(p));
   }
 
-  Tensor(Tensor&&) noexcept = default;
-  Tensor& operator=(Tensor&&) noexcept = default;
+  // Moves leave `other` empty (shape {0}, no bytes).
+  Tensor(Tensor&& other) noexcept { *this = std::move(other); }
+  Tensor& operator=(Tensor&& other) noexcept {
+    if (this != &other) {
+      dtype_ = other.dtype_;
+      shape_ = other.shape_;
+      num_bytes_ = other.num_bytes_;
+      data_ = std::move(other.data_);
+      other.shape_ = Shape{0};
+      other.num_bytes_ = 0;
+    }
+    return *this;
+  }
 
   // Returns a deep copy.
   Tensor Clone() const {
@@ -104,7 +116,7 @@ class Tensor {
   }
 
   DType dtype_ = DType::kF32;
-  Shape shape_;
+  Shape shape_{0};  // a default tensor holds no elements
   size_t num_bytes_ = 0;
   std::unique_ptr<std::byte, FreeDeleter> data_;
 };
