@@ -90,7 +90,7 @@ void ForEachDecodedRow(const Layout& l, const Fn& fn) {
     std::vector<IntGridParams> params(static_cast<size_t>(l.groups));
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < l.rows; ++i) {
-      UnpackCodesRef(l.packed + static_cast<size_t>(i) * l.row_bytes, l.cols, l.grid.bits, codes.data());
+      kernels::UnpackCodes(l.packed + static_cast<size_t>(i) * l.row_bytes, l.cols, l.grid.bits, codes.data());
       LoadParams(l, i, params.data());
       fn(i, codes.data(), params.data(), scratch.data());
     }
@@ -130,16 +130,6 @@ CompressedTensor RtnQuantizer::Compress(TensorView<const float> weight, const Ca
   const int64_t group = EffectiveGroup(config_.group_size, cols);
   const int64_t groups = NumGroups(cols, group);
   const IntGridSpec& grid = config_.grid;
-  if (grid.scale_dtype == DType::kF16) {
-    float amax = 0.0f;
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t j = 0; j < cols; ++j) amax = std::max(amax, std::fabs(weight(i, j)));
-    }
-    if (amax / (grid.symmetric ? grid.sym_zero() : grid.max_code() / 2.0f) > 65504.0f) {
-      Fail(ErrorCode::kInvalidArgument, "rtn: weights up to ", amax, " need scales beyond f16's range; use scale_dtype=f32");
-    }
-  }
-
   CompressedTensor ct(kFormat, weight.shape());
   ct.SetMeta("bits", std::to_string(grid.bits));
   ct.SetMeta("group_size", std::to_string(group));
@@ -150,6 +140,7 @@ CompressedTensor RtnQuantizer::Compress(TensorView<const float> weight, const Ca
   uint8_t* scales = ct.AddSection("scale", grid.scale_dtype, Shape{rows, groups});
   uint8_t* zeros = grid.symmetric ? nullptr : ct.AddSection("zero_point", DType::kU8, Shape{rows, groups});
 
+  int64_t overflow_row = -1;  // a row whose scale does not fit the scale dtype
 #pragma omp parallel
   {
     std::vector<float> row_copy(static_cast<size_t>(cols));
@@ -163,7 +154,7 @@ CompressedTensor RtnQuantizer::Compress(TensorView<const float> weight, const Ca
         row = row_copy.data();
       }
       kernels::IntGridQuantizeRow(row, cols, group, grid, params.data(), codes.data());
-      PackCodesRef(codes.data(), cols, grid.bits, packed + static_cast<size_t>(i) * row_bytes);
+      kernels::PackCodes(codes.data(), cols, grid.bits, packed + static_cast<size_t>(i) * row_bytes);
       for (int64_t g = 0; g < groups; ++g) {
         const size_t k = static_cast<size_t>(i * groups + g);
         const IntGridParams& p = params[static_cast<size_t>(g)];
@@ -174,8 +165,16 @@ CompressedTensor RtnQuantizer::Compress(TensorView<const float> weight, const Ca
           std::memcpy(scales + 4 * k, &p.scale, 4);
         }
         if (zeros) zeros[k] = static_cast<uint8_t>(p.zero);
+        if (!std::isfinite(p.scale)) {
+#pragma omp atomic write
+          overflow_row = i;
+        }
       }
     }
+  }
+  if (overflow_row >= 0) {
+    Fail(ErrorCode::kInvalidArgument, "rtn: row ", overflow_row, " needs a scale beyond ", DTypeName(grid.scale_dtype),
+         "'s range; use scale_dtype=f32");
   }
   return ct;
 }

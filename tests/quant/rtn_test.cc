@@ -64,18 +64,27 @@ TEST(IntGridKernelTest, QuantizeDequantizeMatchRefOnEveryTarget) {
   });
 }
 
-TEST(IntGridKernelTest, PackUnpackRoundTripsEveryBitWidth) {
-  for (int bits = 2; bits <= 8; ++bits) {
-    for (int64_t count : {1, 2, 7, 8, 9, 63, 64, 65, 1001}) {
-      std::vector<uint8_t> codes(count);
-      for (int64_t j = 0; j < count; ++j) codes[j] = static_cast<uint8_t>((j * 37 + 11) & ((1 << bits) - 1));
-      std::vector<uint8_t> packed(PackedRowBytes(count, bits), 0xAA);
-      PackCodesRef(codes.data(), count, bits, packed.data());
-      std::vector<uint8_t> back(count);
-      UnpackCodesRef(packed.data(), count, bits, back.data());
-      ASSERT_EQ(back, codes) << bits << " bits, " << count << " codes";
+TEST(IntGridKernelTest, PackUnpackMatchRefAndRoundTripOnEveryTarget) {
+  testing::ForEachSimdTarget([&](const SimdTarget&) {
+    for (int bits = 2; bits <= 8; ++bits) {
+      for (int64_t count : {1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1001, 4099}) {
+        std::vector<uint8_t> codes(count);
+        for (int64_t j = 0; j < count; ++j) codes[j] = static_cast<uint8_t>((j * 37 + 11) & ((1 << bits) - 1));
+        std::vector<uint8_t> packed(PackedRowBytes(count, bits) + 1, 0xAA), packed_ref(packed);
+        kernels::PackCodes(codes.data(), count, bits, packed.data());
+        PackCodesRef(codes.data(), count, bits, packed_ref.data());
+        ASSERT_EQ(packed, packed_ref) << bits << " bits, " << count << " codes";
+        EXPECT_EQ(packed.back(), 0xAA) << "wrote past the packed row";
+        std::vector<uint8_t> back(count + 1, 0xEE), back_ref(count);
+        kernels::UnpackCodes(packed.data(), count, bits, back.data());
+        UnpackCodesRef(packed.data(), count, bits, back_ref.data());
+        EXPECT_EQ(back.back(), 0xEE) << "wrote past the codes";
+        back.pop_back();
+        ASSERT_EQ(back, codes) << bits << " bits, " << count << " codes";
+        ASSERT_EQ(back_ref, codes);
+      }
     }
-  }
+  });
   // 4-bit codes pack two per byte, low nibble first (compressed-tensors' int32 packing).
   const uint8_t codes[4] = {1, 2, 3, 4};
   uint8_t packed[2];

@@ -21,6 +21,11 @@ struct NonFiniteCount {
 inline NonFiniteCount CountNonFinite(TensorView<const float> view) {
   NonFiniteCount result;
   for (int64_t i = 0; i < view.rows(); ++i) {
+    const float* row = view.row_data(i);
+    const int64_t stride = view.stride(1);
+    int64_t bad = 0;  // a branch-free count first: rows are almost always clean
+    for (int64_t j = 0; j < view.cols(); ++j) bad += std::isfinite(row[j * stride]) ? 0 : 1;
+    if (bad == 0) continue;
     for (int64_t j = 0; j < view.cols(); ++j) {
       if (!std::isfinite(view(i, j))) {
         if (result.count++ == 0) {

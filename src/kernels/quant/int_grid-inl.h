@@ -7,6 +7,7 @@
 #endif
 
 #include <algorithm>
+#include <cstring>
 
 #include "hwy/highway.h"
 #include "shrink/formats/int_grid.h"
@@ -117,6 +118,59 @@ float IntGridDotRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64_t gro
     total += params[g].scale * (cd - static_cast<float>(params[g].zero) * xs);
   }
   return total;
+}
+
+// Packs `count` codes of `bits` bits LSB-first (the layout of formats/int_grid.h): whole
+// vectors for 2, 4 and 8 bits, the scalar reference for the tail and for other widths.
+void PackCodes(const uint8_t* HWY_RESTRICT codes, int64_t count, int bits, uint8_t* HWY_RESTRICT out) {
+  const hn::ScalableTag<uint8_t> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  int64_t j = 0;  // codes done; always a multiple of the codes per byte
+  if (bits == 8) {
+    std::memcpy(out, codes, static_cast<size_t>(count));
+    return;
+  }
+  if (bits == 4) {
+    for (; j + 2 * lanes <= count; j += 2 * lanes) {
+      hn::Vec<decltype(d)> lo, hi;
+      hn::LoadInterleaved2(d, codes + j, lo, hi);
+      hn::StoreU(hn::Or(lo, hn::ShiftLeft<4>(hi)), d, out + j / 2);
+    }
+  } else if (bits == 2) {
+    for (; j + 4 * lanes <= count; j += 4 * lanes) {
+      hn::Vec<decltype(d)> c0, c1, c2, c3;
+      hn::LoadInterleaved4(d, codes + j, c0, c1, c2, c3);
+      const auto packed = hn::Or(hn::Or(c0, hn::ShiftLeft<2>(c1)), hn::Or(hn::ShiftLeft<4>(c2), hn::ShiftLeft<6>(c3)));
+      hn::StoreU(packed, d, out + j / 4);
+    }
+  }
+  PackCodesRef(codes + j, count - j, bits, out + j * bits / 8);
+}
+
+// Unpacks `count` codes of `bits` bits (inverse of PackCodes).
+void UnpackCodes(const uint8_t* HWY_RESTRICT in, int64_t count, int bits, uint8_t* HWY_RESTRICT codes) {
+  const hn::ScalableTag<uint8_t> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  int64_t j = 0;
+  if (bits == 8) {
+    std::memcpy(codes, in, static_cast<size_t>(count));
+    return;
+  }
+  if (bits == 4) {
+    const auto mask = hn::Set(d, 0x0F);
+    for (; j + 2 * lanes <= count; j += 2 * lanes) {
+      const auto v = hn::LoadU(d, in + j / 2);
+      hn::StoreInterleaved2(hn::And(v, mask), hn::ShiftRight<4>(v), d, codes + j);
+    }
+  } else if (bits == 2) {
+    const auto mask = hn::Set(d, 0x03);
+    for (; j + 4 * lanes <= count; j += 4 * lanes) {
+      const auto v = hn::LoadU(d, in + j / 4);
+      hn::StoreInterleaved4(hn::And(v, mask), hn::And(hn::ShiftRight<2>(v), mask),
+                            hn::And(hn::ShiftRight<4>(v), mask), hn::ShiftRight<6>(v), d, codes + j);
+    }
+  }
+  UnpackCodesRef(in + j * bits / 8, count - j, bits, codes + j);
 }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

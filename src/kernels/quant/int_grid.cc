@@ -14,6 +14,8 @@ namespace shrink {
 HWY_EXPORT(IntGridQuantizeRow);
 HWY_EXPORT(IntGridDequantizeRow);
 HWY_EXPORT(IntGridDotRow);
+HWY_EXPORT(PackCodes);
+HWY_EXPORT(UnpackCodes);
 
 namespace kernels {
 
@@ -30,6 +32,14 @@ void IntGridDequantizeRow(const uint8_t* codes, int64_t cols, int64_t group_size
 float IntGridDotRow(const uint8_t* codes, int64_t cols, int64_t group_size, const IntGridParams* params,
                     const float* x) noexcept {
   return HWY_DYNAMIC_DISPATCH(IntGridDotRow)(codes, cols, group_size, params, x);
+}
+
+void PackCodes(const uint8_t* codes, int64_t count, int bits, uint8_t* out) noexcept {
+  HWY_DYNAMIC_DISPATCH(PackCodes)(codes, count, bits, out);
+}
+
+void UnpackCodes(const uint8_t* in, int64_t count, int bits, uint8_t* codes) noexcept {
+  HWY_DYNAMIC_DISPATCH(UnpackCodes)(in, count, bits, codes);
 }
 
 void IntGridQuantizeRowRef(const float* row, int64_t cols, int64_t group_size, const IntGridSpec& spec,

@@ -28,6 +28,12 @@ float IntGridDotRow(const uint8_t* codes, int64_t cols, int64_t group_size, cons
 float IntGridDotRowRef(const uint8_t* codes, int64_t cols, int64_t group_size,
                        const IntGridParams* params, const float* x) noexcept;
 
+// Packs `count` codes of `bits` bits into the LSB-first stream of formats/int_grid.h
+// (PackedRowBytes(count, bits) bytes); equals PackCodesRef.
+void PackCodes(const uint8_t* codes, int64_t count, int bits, uint8_t* out) noexcept;
+// Unpacks `count` codes of `bits` bits; equals UnpackCodesRef.
+void UnpackCodes(const uint8_t* in, int64_t count, int bits, uint8_t* codes) noexcept;
+
 }  // namespace shrink::kernels
 
 #endif  // SHRINK_SRC_KERNELS_QUANT_INT_GRID_H_
