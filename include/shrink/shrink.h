@@ -10,6 +10,7 @@
 #include "shrink/core/eigen.h"
 #include "shrink/core/error.h"
 #include "shrink/core/float_codec.h"
+#include "shrink/core/matvec.h"
 #include "shrink/core/shape.h"
 #include "shrink/core/simd.h"
 #include "shrink/core/tensor.h"

@@ -197,8 +197,10 @@ void RtnQuantizer::Decompress(const CompressedTensor& compressed, TensorView<flo
 
 void RtnQuantizer::MatVec(const CompressedTensor& compressed, const float* x, float* y) const {
   const Layout l = ValidateLayout(compressed);
+  std::vector<float> group_x_sums(static_cast<size_t>(l.groups));
+  kernels::GroupSums(x, l.cols, l.group_size, group_x_sums.data());
   ForEachDecodedRow(l, [&](int64_t i, const uint8_t* codes, const IntGridParams* params, float* /*scratch*/) {
-    y[i] = kernels::IntGridDotRow(codes, l.cols, l.group_size, params, x);
+    y[i] = kernels::IntGridDotRow(codes, l.cols, l.group_size, params, x, group_x_sums.data());
   });
 }
 

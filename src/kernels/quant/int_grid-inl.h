@@ -92,32 +92,31 @@ void IntGridDequantizeRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64
 }
 
 float IntGridDotRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64_t group_size,
-                    const IntGridParams* HWY_RESTRICT params, const float* HWY_RESTRICT x) {
+                    const IntGridParams* HWY_RESTRICT params, const float* HWY_RESTRICT x,
+                    const float* HWY_RESTRICT group_x_sums) {
   const hn::ScalableTag<float> d;
   const hn::RebindToSigned<decltype(d)> di;
   const hn::Rebind<uint8_t, decltype(d)> du8;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  float total = 0.0f;
+  auto acc = hn::Zero(d);  // sum over groups of scale * (code . x), one reduction per row
+  float tail = 0.0f;       // the same for elements past the last whole vector of a group
+  float offset = 0.0f;     // sum over groups of scale * zero * sum(x)
   for (int64_t g = 0, begin = 0; begin < cols; ++g, begin += group_size) {
     const int64_t n = std::min(group_size, cols - begin);
-    auto code_dot = hn::Zero(d);
-    auto x_sum = hn::Zero(d);
+    const IntGridParams p = params[g];
+    auto dot = hn::Zero(d);
     int64_t j = 0;
     for (; j + lanes <= n; j += lanes) {
       const auto c = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(du8, codes + begin + j)));
-      const auto v = hn::LoadU(d, x + begin + j);
-      code_dot = hn::MulAdd(c, v, code_dot);
-      x_sum = hn::Add(x_sum, v);
+      dot = hn::MulAdd(c, hn::LoadU(d, x + begin + j), dot);
     }
-    float cd = hn::GetLane(hn::SumOfLanes(d, code_dot));
-    float xs = hn::GetLane(hn::SumOfLanes(d, x_sum));
-    for (; j < n; ++j) {
-      cd += static_cast<float>(codes[begin + j]) * x[begin + j];
-      xs += x[begin + j];
-    }
-    total += params[g].scale * (cd - static_cast<float>(params[g].zero) * xs);
+    acc = hn::MulAdd(hn::Set(d, p.scale), dot, acc);
+    float tail_dot = 0.0f;
+    for (; j < n; ++j) tail_dot += static_cast<float>(codes[begin + j]) * x[begin + j];
+    tail += p.scale * tail_dot;
+    offset += p.scale * static_cast<float>(p.zero) * group_x_sums[g];
   }
-  return total;
+  return hn::GetLane(hn::SumOfLanes(d, acc)) + tail - offset;
 }
 
 // Packs `count` codes of `bits` bits LSB-first (the layout of formats/int_grid.h): whole
