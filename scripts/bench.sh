@@ -46,7 +46,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo "## rtn (group 128)"
   echo
   echo "Bytes counted as 4 per weight, the f32 data each result stands for; ratio > 1 is faster"
-  echo "than the dense SIMD f32 matrix-vector product (`MatVecF32`) over the same shape."
+  echo 'than the dense SIMD f32 matrix-vector product (`MatVecF32`) over the same shape.'
   echo
   table '^BM_(Quantize|Dequantize|MatVec)/rtn' BM_MatVec/f32
 } >"$root/docs/benchmarks.md"

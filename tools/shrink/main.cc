@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
       shrink::SetNumThreads(static_cast<int>(args.GetInt("threads", 0, 1, 1024)));
       return command.run(args);
     } catch (const UsageError& e) {
-      fmt::print(stderr, "shrink {}: {}\n\n{}", name, e.what(), shrink::cli::HelpText(command.spec));
+      fmt::print(stderr, "shrink {}: {}\n(run 'shrink {} --help' for usage)\n", name, e.what(), name);
       return kExitBadInput;
     } catch (const shrink::Error& e) {
       fmt::print(stderr, "shrink {}: error: {}\n", name, e.what());
