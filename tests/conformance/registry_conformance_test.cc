@@ -74,13 +74,9 @@ INSTANTIATE_TEST_SUITE_P(Registry, WeightConformanceTest, ::testing::ValuesIn(We
                          [](const auto& info) { return info.param; });
 
 TEST(RegistryTest, UnknownNamesAndWrongFamiliesAreClearErrors) {
-  try {
-    Registry::Global().Create("nonexistent");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-    EXPECT_NE(std::string(e.what()).find("rtn"), std::string::npos) << "should list known names";
-  }
+  const Error e = testing::CatchError([] { Registry::Global().Create("nonexistent"); });
+  EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  EXPECT_NE(std::string(e.what()).find("rtn"), std::string::npos) << "should list known names";
   EXPECT_THROW(Registry::Global().CreateAs<Merger>("rtn"), Error);
   EXPECT_THROW(Registry::Global().Create("rtn", Options{{"bits", "1"}}), Error);
 }

@@ -21,21 +21,10 @@ namespace shrink {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::CatchError;
 using testing::ReadBytes;
 using testing::ScratchDir;
 using testing::WriteBytes;
-
-// Runs `fn` and returns the Error it throws (fails the test if it throws none).
-template <typename Fn>
-Error CatchError(Fn fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a shrink::Error";
-  return Error(ErrorCode::kInternal, "none thrown");
-}
 
 TEST(GgufValueTest, Scalars_ReturnTheirValues) {
   EXPECT_EQ(GgufValue::U8(200).AsInt(), 200);

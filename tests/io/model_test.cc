@@ -143,13 +143,9 @@ TEST(ModelTest, CompressedTensorsRoundTripThroughSafetensors) {
   plain.Save(dir.File("plain.safetensors"));
   EXPECT_FALSE(Model::Load(dir.File("plain.safetensors")).Info(name).compressed);
   // GGUF cannot hold rtn tensors: a clear error, and no file left behind.
-  try {
-    q.Save(dir.File("q.gguf"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-    EXPECT_THAT(e.what(), HasSubstr(name));
-  }
+  const Error e = testing::CatchError([&] { q.Save(dir.File("q.gguf")); });
+  EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+  EXPECT_THAT(e.what(), HasSubstr(name));
   EXPECT_FALSE(std::filesystem::exists(dir.File("q.gguf")));
 }
 
@@ -171,13 +167,9 @@ TEST(ModelTest, BrokenCompressedMetadataIsReportedNotTrusted) {
   EXPECT_NO_THROW(Model::Load(dir.File("c.safetensors")).ReadF32("w"));
   auto expect_error = [&](const std::string& desc, bool with_section, const char* what) {
     write(desc, with_section);
-    try {
-      Model::Load(dir.File("c.safetensors")).ReadF32("w");
-      ADD_FAILURE() << "no error for " << what;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kCorruptData) << e.what();
-      EXPECT_THAT(e.what(), HasSubstr(what));
-    }
+    const Error e = testing::CatchError([&] { Model::Load(dir.File("c.safetensors")).ReadF32("w"); });
+    EXPECT_EQ(e.code(), ErrorCode::kCorruptData) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr(what));
   };
   expect_error("{not json", true, "not a JSON object");
   expect_error(good, false, "no entry 'w_scale'");
@@ -227,19 +219,10 @@ TEST(ModelTest, NonFiniteValuesStayInTheirOwnElements) {
 TEST(ModelTest, DetectsFormatsAndRejectsUnknownFiles) {
   testing::ScratchDir dir;
   testing::WriteBytes(dir.File("x.txt"), {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'});
-  try {
-    Model::Load(dir.File("x.txt"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-  }
-  try {
-    Model::Load(dir.File("missing.gguf"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
-    EXPECT_THAT(e.what(), HasSubstr("missing.gguf"));
-  }
+  EXPECT_EQ(testing::CatchError([&] { Model::Load(dir.File("x.txt")); }).code(), ErrorCode::kUnsupported);
+  const Error missing = testing::CatchError([&] { Model::Load(dir.File("missing.gguf")); });
+  EXPECT_EQ(missing.code(), ErrorCode::kNotFound);
+  EXPECT_THAT(missing.what(), HasSubstr("missing.gguf"));
   testing::WriteBytes(dir.File("short.bin"), {1, 2, 3});
   EXPECT_THROW(Model::Load(dir.File("short.bin")), Error);
   EXPECT_THROW(Model().Save(dir.File("out.onnx")), Error);
@@ -251,13 +234,9 @@ TEST(ModelTest, Llama2cHeaderValidationNamesTheField) {
   const auto good = testing::ReadBytes(kBin);
   auto expect_error = [&](std::vector<uint8_t> bytes, const char* what) {
     testing::WriteBytes(dir.File("m.bin"), bytes);
-    try {
-      Model::Load(dir.File("m.bin"));
-      ADD_FAILURE() << "no error for " << what;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kCorruptData);
-      EXPECT_THAT(e.what(), HasSubstr(what));
-    }
+    const Error e = testing::CatchError([&] { Model::Load(dir.File("m.bin")); });
+    EXPECT_EQ(e.code(), ErrorCode::kCorruptData);
+    EXPECT_THAT(e.what(), HasSubstr(what));
   };
   auto with_field = [&](int field, int32_t value) {
     auto bytes = good;

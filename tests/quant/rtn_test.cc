@@ -187,13 +187,9 @@ TEST(RtnQuantizerTest, ZeroRowsDecodeExactlyAndConstantRowsToScalePrecision) {
 
 TEST(RtnQuantizerTest, RejectsBadOptionsWithNamedErrors) {
   auto message = [](const Options& o) {
-    try {
-      RtnQuantizer q(o);
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    const Error e = testing::CatchError([&] { RtnQuantizer q(o); });
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    return std::string(e.what());
   };
   EXPECT_THAT(message({{"bits", "9"}}), HasSubstr("'bits' = 9 is outside [2, 8]"));
   EXPECT_THAT(message({{"bits", "four"}}), HasSubstr("not an integer"));
@@ -207,12 +203,8 @@ TEST(RtnQuantizerTest, RejectsNonFiniteWeightsNamingCountAndPlace) {
   Tensor w = RandomMatrix(4, 8, 1);
   w.data<float>()[13] = std::numeric_limits<float>::quiet_NaN();
   w.data<float>()[20] = std::numeric_limits<float>::infinity();
-  try {
-    RtnQuantizer().Compress(w.View<float>(), nullptr);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("2 non-finite value(s), first at (1, 5)"));
-  }
+  const Error e = testing::CatchError([&] { RtnQuantizer().Compress(w.View<float>(), nullptr); });
+  EXPECT_THAT(e.what(), HasSubstr("2 non-finite value(s), first at (1, 5)"));
 }
 
 TEST(RtnQuantizerTest, RejectsCorruptCompressedTensors) {
@@ -221,13 +213,9 @@ TEST(RtnQuantizerTest, RejectsCorruptCompressedTensors) {
   const CompressedTensor good = q.Compress(w.View<float>(), nullptr);
   Tensor out(DType::kF32, w.shape());
   auto expect_corrupt = [&](CompressedTensor ct, const char* what) {
-    try {
-      q.Decompress(ct, out.View<float>());
-      ADD_FAILURE() << "no error for " << what;
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), ErrorCode::kCorruptData) << e.what();
-      EXPECT_THAT(e.what(), HasSubstr(what));
-    }
+    const Error e = testing::CatchError([&] { q.Decompress(ct, out.View<float>()); });
+    EXPECT_EQ(e.code(), ErrorCode::kCorruptData) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr(what));
   };
   CompressedTensor ct = good;
   ct.SetMeta("bits", "12");

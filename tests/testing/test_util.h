@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "shrink/core/error.h"
 #include "shrink/core/simd.h"
 #include "shrink/core/tensor.h"
 
@@ -74,6 +75,18 @@ inline void WriteBytes(const std::string& path, const std::vector<uint8_t>& byte
 inline std::vector<uint8_t> ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Runs `fn` and returns the shrink::Error it throws; fails the test if it throws none.
+template <typename Fn>
+Error CatchError(Fn&& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected a shrink::Error";
+  return Error(ErrorCode::kInternal, "none thrown");
 }
 
 // Runs `fn(target)` once with dispatch forced to each compiled SIMD target this CPU runs,
