@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "shrink/kvcache/full_cache.h"
 #include "shrink/quant/rtn.h"
 
 namespace shrink {
@@ -13,6 +14,8 @@ void RegisterBuiltins(Registry& registry) {
                      RtnQuantizer::Specs(),
                      [](const Options& o) { return std::make_unique<RtnQuantizer>(o); },
                      /*conformance_max_rel_rms=*/0.12});
+  registry.Register({"full", Family::kKvCache, "uncompressed KV cache with exact attention (the reference)",
+                     FullKvCache::Specs(), [](const Options& o) { return std::make_unique<FullKvCache>(o); }});
 }
 
 Registry& Registry::Global() {

@@ -18,10 +18,11 @@ Command InfoCommand();
 Command InspectCommand();
 Command ConvertCommand();
 Command QuantizeCommand();
+Command EvalCommand();
 
 // Returns every subcommand, in the order `shrink --help` lists them.
 inline std::vector<Command> AllCommands() {
-  return {InfoCommand(), InspectCommand(), ConvertCommand(), QuantizeCommand()};
+  return {InfoCommand(), InspectCommand(), ConvertCommand(), QuantizeCommand(), EvalCommand()};
 }
 
 }  // namespace shrink::cli

@@ -19,8 +19,8 @@ Progress::~Progress() {
   if (drawn_) std::fputs("\r\033[K", stderr);
 }
 
-void Progress::Advance(int64_t steps) {
-  done_ += steps;
+void Progress::Update(int64_t done) {
+  done_ = done;
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (now - start_ < std::chrono::seconds(1) || now - last_draw_ < std::chrono::milliseconds(100)) return;

@@ -18,7 +18,9 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   // Records `steps` more units of work done and redraws at most ten times a second.
-  void Advance(int64_t steps = 1);
+  void Advance(int64_t steps = 1) { Update(done_ + steps); }
+  // Records that `done` units of work are done (of the total) and redraws like Advance.
+  void Update(int64_t done);
 
  private:
   void Draw();
