@@ -36,7 +36,7 @@ constexpr GgmlTypeInfo kGgmlTypes[] = {
     {25, "i16", 1, 2, DType::kI16},
     {26, "i32", 1, 4, DType::kI32},
     {27, "i64", 1, 8, DType::kI64},
-    {28, "f64", 1, 8, std::nullopt},
+    {28, "f64", 1, 8, DType::kF64},
     {29, "iq1_m", 256, 56, std::nullopt},
     {30, "bf16", 1, 2, DType::kBF16},
     {34, "tq1_0", 256, 54, std::nullopt},
@@ -68,6 +68,7 @@ std::optional<uint32_t> GgmlTypeForDType(DType dtype) {
     case DType::kI16: return 25;
     case DType::kI32: return 26;
     case DType::kI64: return 27;
+    case DType::kF64: return 28;
     default: return std::nullopt;
   }
 }

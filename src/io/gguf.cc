@@ -571,24 +571,14 @@ Tensor GgufReader::ReadF32(const std::string& name) const {
   const GgufTensorInfo* info = Find(name);
   if (info == nullptr) Fail(ErrorCode::kNotFound, "tensor '", name, "' not found in GGUF file '", file_->path(), "'");
   const GgmlTypeInfo* type = FindGgmlType(info->ggml_type);  // validated when opened
-  constexpr uint32_t kF64Type = 28;
-  if (!type->dtype.has_value() && type->id != kF64Type) {
+  if (!type->dtype.has_value()) {
     Fail(ErrorCode::kUnsupported, "tensor '", name, "' in GGUF file '", file_->path(), "' has ggml type ",
          type->name, " (", type->id, "), which shrink cannot decode to f32 yet");
   }
   Tensor tensor(DType::kF32, info->shape);
   const auto count = static_cast<size_t>(info->shape.num_elements());
   float* out = tensor.data<float>();
-  if (type->dtype.has_value()) {
-    ConvertToF32(*type->dtype, Bytes(*info), out, count);
-  } else {  // f64
-    const uint8_t* in = Bytes(*info);
-    for (size_t i = 0; i < count; ++i) {
-      double d;
-      std::memcpy(&d, in + 8 * i, sizeof(d));
-      out[i] = static_cast<float>(d);
-    }
-  }
+  ConvertToF32(*type->dtype, Bytes(*info), out, count);
   return tensor;
 }
 

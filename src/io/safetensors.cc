@@ -31,10 +31,10 @@ constexpr DTypeName kDTypeNames[] = {
     {DType::kF32, "F32"},       {DType::kF16, "F16"},         {DType::kBF16, "BF16"},
     {DType::kF8E4M3, "F8_E4M3"}, {DType::kF8E5M2, "F8_E5M2"}, {DType::kI8, "I8"},
     {DType::kU8, "U8"},         {DType::kI16, "I16"},         {DType::kU16, "U16"},
-    {DType::kI32, "I32"},       {DType::kI64, "I64"},
+    {DType::kI32, "I32"},       {DType::kI64, "I64"},         {DType::kF64, "F64"},
 };
 // Names the safetensors format defines but shrink cannot hold in a Tensor.
-constexpr const char* kUnsupportedDTypeNames[] = {"BOOL", "F64",     "U32",     "U64",
+constexpr const char* kUnsupportedDTypeNames[] = {"BOOL", "U32",     "U64",
                                                   "C64",  "F8_E8M0", "F6_E2M3", "F6_E3M2",
                                                   "F4"};
 

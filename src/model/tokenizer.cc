@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
-#include <queue>
 #include <utility>
 
 #include "shrink/core/error.h"
@@ -93,23 +93,12 @@ struct Symbol {
   int32_t next;  // position of the next live symbol, -1 at the end
 };
 
-// A pair (left, right) that merges into `merged`; stale once either side's id has changed.
-struct Candidate {
-  float score;
-  int32_t left;
-  int32_t right;
-  int32_t left_id;
-  int32_t right_id;
-  int32_t merged;
-};
-
-// Orders a max-heap by score, then by leftmost position (llama2.c's tie rule).
-struct CandidateLess {
-  bool operator()(const Candidate& a, const Candidate& b) const {
-    if (a.score != b.score) return a.score < b.score;
-    return a.left > b.left;
-  }
-};
+// Packs a candidate merge into one heap key: the merged piece's rank (0 = highest score) in the
+// high half, the position of the pair's left symbol in the low half, so that the smallest key is
+// the best pair under llama2.c's rule (highest score, then leftmost).
+uint64_t CandidateKey(int32_t rank, int32_t left) {
+  return static_cast<uint64_t>(static_cast<uint32_t>(rank)) << 32 | static_cast<uint32_t>(left);
+}
 
 }  // namespace
 
@@ -187,6 +176,19 @@ void Tokenizer::BuildIndex() {
       slot = (slot + 1) & mask;
     }
     if (!duplicate) slots_[slot] = static_cast<int32_t>(id);
+  }
+  // Rank the distinct merge scores, highest first; equal scores (0.0 and -0.0 too) share a rank.
+  std::vector<float> distinct;
+  for (const float s : scores_) {
+    if (s > kMinMergeScore) distinct.push_back(s);  // also drops NaN
+  }
+  std::sort(distinct.begin(), distinct.end(), std::greater<float>());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  merge_ranks_.assign(scores_.size(), -1);
+  for (size_t id = 0; id < scores_.size(); ++id) {
+    if (!(scores_[id] > kMinMergeScore)) continue;
+    const auto it = std::lower_bound(distinct.begin(), distinct.end(), scores_[id], std::greater<float>());
+    merge_ranks_[id] = static_cast<int32_t>(it - distinct.begin());
   }
   char name[8];
   for (int b = 0; b < 256; ++b) {
@@ -267,38 +269,54 @@ void Tokenizer::EncodeNormalized(std::string_view text, std::vector<int32_t>* ou
     symbols[static_cast<size_t>(i)].next = i + 1 < count ? i + 1 : -1;
   }
 
-  // Step 3: merge the best pair until none is left; stale heap entries are skipped when popped.
-  std::priority_queue<Candidate, std::vector<Candidate>, CandidateLess> heap;
+  // Step 3: merge the best pair until none is left. The heap holds a key for every adjacent pair
+  // that merges; keys of pairs that have since changed are recognised when popped and skipped.
   std::string joined;
   joined.reserve(2 * max_piece_bytes_);
-  auto push_pair = [&](int32_t left, int32_t right) {
-    if (left < 0 || right < 0) return;
-    const int32_t left_id = symbols[static_cast<size_t>(left)].id;
-    const int32_t right_id = symbols[static_cast<size_t>(right)].id;
-    const std::string& a = pieces_[static_cast<size_t>(left_id)];
-    const std::string& b = pieces_[static_cast<size_t>(right_id)];
-    if (a.size() + b.size() > max_piece_bytes_) return;
+  // Returns the id the pair (left, right) merges into, or -1.
+  auto merged_id = [&](int32_t left, int32_t right) {
+    const std::string& a = pieces_[static_cast<size_t>(symbols[static_cast<size_t>(left)].id)];
+    const std::string& b = pieces_[static_cast<size_t>(symbols[static_cast<size_t>(right)].id)];
+    if (a.size() + b.size() > max_piece_bytes_) return -1;
     joined.assign(a);
     joined.append(b);
-    const int32_t merged = Find(joined);
-    if (merged < 0) return;
-    const float s = scores_[static_cast<size_t>(merged)];
-    if (!(s > kMinMergeScore)) return;  // also rejects NaN, as llama2.c's comparison does
-    heap.push({s, left, right, left_id, right_id, merged});
+    const int32_t id = Find(joined);
+    return id >= 0 && merge_ranks_[static_cast<size_t>(id)] >= 0 ? id : -1;
   };
-  for (int32_t i = 0; i + 1 < count; ++i) push_pair(i, i + 1);
+  std::vector<uint64_t> heap;
+  const std::greater<uint64_t> later;  // makes std::push_heap & co. keep the smallest key on top
+  for (int32_t i = 0; i + 1 < count; ++i) {
+    const int32_t id = merged_id(i, i + 1);
+    if (id >= 0) heap.push_back(CandidateKey(merge_ranks_[static_cast<size_t>(id)], i));
+  }
+  std::make_heap(heap.begin(), heap.end(), later);
+  auto push_pair = [&](int32_t left, int32_t right) {
+    if (left < 0 || right < 0) return;
+    const int32_t id = merged_id(left, right);
+    if (id < 0) return;
+    heap.push_back(CandidateKey(merge_ranks_[static_cast<size_t>(id)], left));
+    std::push_heap(heap.begin(), heap.end(), later);
+  };
   while (!heap.empty()) {
-    const Candidate c = heap.top();
-    heap.pop();
-    Symbol& left = symbols[static_cast<size_t>(c.left)];
-    Symbol& right = symbols[static_cast<size_t>(c.right)];
-    if (left.id != c.left_id || right.id != c.right_id || left.next != c.right) continue;
-    left.id = c.merged;
-    left.next = right.next;
-    if (right.next >= 0) symbols[static_cast<size_t>(right.next)].prev = c.left;
-    right.id = -1;
-    push_pair(left.prev, c.left);
-    push_pair(c.left, left.next);
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const uint64_t key = heap.back();
+    heap.pop_back();
+    const int32_t rank = static_cast<int32_t>(key >> 32);
+    const int32_t left = static_cast<int32_t>(key & 0xFFFFFFFFu);
+    Symbol& symbol = symbols[static_cast<size_t>(left)];
+    const int32_t right = symbol.next;
+    if (symbol.id < 0 || right < 0) continue;
+    // The pair now at `left` is current; if its rank equals the key's, it is a best pair (even if
+    // this key was pushed for an older pair there), because every current pair has a key.
+    const int32_t id = merged_id(left, right);
+    if (id < 0 || merge_ranks_[static_cast<size_t>(id)] != rank) continue;
+    Symbol& gone = symbols[static_cast<size_t>(right)];
+    symbol.id = id;
+    symbol.next = gone.next;
+    if (gone.next >= 0) symbols[static_cast<size_t>(gone.next)].prev = left;
+    gone.id = -1;
+    push_pair(symbol.prev, left);
+    push_pair(left, symbol.next);
   }
   // Position 0 is never merged away (only right-hand symbols are), so the list starts there.
   for (int32_t i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) out->push_back(symbols[static_cast<size_t>(i)].id);

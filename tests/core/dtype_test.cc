@@ -38,7 +38,7 @@ TEST(DTypeTest, NamesSizesAndKinds) {
       {DType::kF8E5M2, "f8_e5m2", 1, true}, {DType::kI8, "i8", 1, false},
       {DType::kU8, "u8", 1, false},         {DType::kI16, "i16", 2, false},
       {DType::kU16, "u16", 2, false},       {DType::kI32, "i32", 4, false},
-      {DType::kI64, "i64", 8, false},
+      {DType::kI64, "i64", 8, false},       {DType::kF64, "f64", 8, true},
   };
   ASSERT_EQ(std::size(kAllDTypes), std::size(kExpected));
   for (size_t i = 0; i < std::size(kExpected); ++i) {
@@ -99,7 +99,7 @@ TEST(DTypeTest, ParsesSafetensorsAndLongNames) {
 }
 
 TEST(DTypeTest, RejectsUnknownNames) {
-  for (const char* name : {"", "f64", "F64", "BOOL", "float8", "f8", " f32", "f32 ", "fp16", "int4",
+  for (const char* name : {"", "BOOL", "float8", "f8", " f32", "f32 ", "fp16", "int4",
                            "u32", "uint32", "e4m3fnuz", "float8_e4m3fnuz"}) {
     EXPECT_FALSE(TryParseDType(name).has_value()) << "'" << name << "'";
     try {

@@ -162,7 +162,7 @@ TEST(SafetensorsReaderTest, Open_UnknownDType_IsRejectedNamingIt) {
 }
 
 TEST(SafetensorsReaderTest, Open_DTypeShrinkDoesNotSupport_IsUnsupported) {
-  ExpectBadSafetensors(OneTensor("[1]", "[0,8]", 8, "F64"), "F64", ErrorCode::kUnsupported);
+  ExpectBadSafetensors(OneTensor("[1]", "[0,8]", 8, "U64"), "U64", ErrorCode::kUnsupported);
 }
 
 TEST(SafetensorsReaderTest, Open_NegativeOrFractionalDim_IsRejected) {

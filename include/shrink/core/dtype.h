@@ -25,12 +25,13 @@ enum class DType : uint8_t {
   kU16,
   kI32,
   kI64,
+  kF64,  // IEEE binary64 (calibration statistics keep their Gram matrices in it)
 };
 
 inline constexpr DType kAllDTypes[] = {DType::kF32,    DType::kF16, DType::kBF16,
                                        DType::kF8E4M3, DType::kF8E5M2, DType::kI8,
                                        DType::kU8,     DType::kI16, DType::kU16,
-                                       DType::kI32,    DType::kI64};
+                                       DType::kI32,    DType::kI64, DType::kF64};
 
 // Returns the size of one element of `dtype` in bytes.
 constexpr size_t DTypeSize(DType dtype) {
@@ -46,14 +47,15 @@ constexpr size_t DTypeSize(DType dtype) {
     case DType::kU16: return 2;
     case DType::kI32: return 4;
     case DType::kI64: return 8;
+    case DType::kF64: return 8;
   }
   return 0;
 }
 
-// Returns true for the floating-point types (f32, f16, bf16, both f8).
+// Returns true for the floating-point types (f32, f16, bf16, both f8, f64).
 constexpr bool IsFloat(DType dtype) {
   return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16 ||
-         dtype == DType::kF8E4M3 || dtype == DType::kF8E5M2;
+         dtype == DType::kF8E4M3 || dtype == DType::kF8E5M2 || dtype == DType::kF64;
 }
 
 // Returns the short name of `dtype`: "f32", "f16", "bf16", "f8_e4m3", "f8_e5m2", "i8", ...
@@ -70,6 +72,7 @@ constexpr const char* DTypeName(DType dtype) {
     case DType::kU16: return "u16";
     case DType::kI32: return "i32";
     case DType::kI64: return "i64";
+    case DType::kF64: return "f64";
   }
   return "?";
 }
@@ -93,6 +96,7 @@ inline std::optional<DType> TryParseDType(std::string_view name) {
   if (lower == "uint16") return DType::kU16;
   if (lower == "int32") return DType::kI32;
   if (lower == "int64") return DType::kI64;
+  if (lower == "float64" || lower == "double") return DType::kF64;
   return std::nullopt;
 }
 
@@ -100,7 +104,7 @@ inline std::optional<DType> TryParseDType(std::string_view name) {
 inline DType ParseDType(std::string_view name) {
   if (auto dtype = TryParseDType(name)) return *dtype;
   Fail(ErrorCode::kInvalidArgument, "unknown dtype '", name,
-       "' (expected one of f32 f16 bf16 f8_e4m3 f8_e5m2 i8 u8 i16 u16 i32 i64)");
+       "' (expected one of f32 f16 bf16 f8_e4m3 f8_e5m2 i8 u8 i16 u16 i32 i64 f64)");
 }
 
 // Maps a C++ element type to its DType (float -> kF32, int8_t -> kI8, ...).
@@ -113,6 +117,7 @@ template <> struct DTypeOf<int16_t> { static constexpr DType value = DType::kI16
 template <> struct DTypeOf<uint16_t> { static constexpr DType value = DType::kU16; };
 template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::kI32; };
 template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kI64; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::kF64; };
 
 }  // namespace shrink
 

@@ -108,7 +108,7 @@ class Tensor {
   void CheckViewType() const {
     using U = std::remove_const_t<T>;
     const bool ok = sizeof(U) == DTypeSize(dtype_) &&
-                    (std::is_floating_point_v<U> == (dtype_ == DType::kF32) || !std::is_floating_point_v<U>);
+                    (!std::is_floating_point_v<U> || dtype_ == DTypeOf<U>::value);
     if (!ok) {
       Fail(ErrorCode::kInvalidArgument, "cannot view a ", DTypeName(dtype_), " tensor as a ",
            sizeof(U), "-byte ", std::is_floating_point_v<U> ? "float" : "integer", " type");

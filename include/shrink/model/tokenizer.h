@@ -97,6 +97,7 @@ class Tokenizer {
   TokenizerOptions options_;
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
+  std::vector<int32_t> merge_ranks_;       // rank of score among distinct scores > -1e10, -1 = never merged
   size_t max_piece_bytes_ = 0;             // longest piece actually stored
   std::vector<int32_t> slots_;             // open-addressing hash table of ids, -1 = empty
   std::array<int32_t, 256> byte_ids_{};    // id of "<0xXX>" per byte (kUnk when absent)

@@ -106,6 +106,8 @@ void ConvertToF32(DType from, const void* in, float* out, size_t count) noexcept
       return IntegersToF32<int32_t>(in, out, count);
     case DType::kI64:
       return IntegersToF32<int64_t>(in, out, count);
+    case DType::kF64:
+      return IntegersToF32<double>(in, out, count);  // rounds to nearest like the integers
   }
 }
 
@@ -134,6 +136,9 @@ void ConvertFromF32(DType to, const float* in, void* out, size_t count) noexcept
       return F32ToIntegers<int32_t>(in, out, count);
     case DType::kI64:
       return F32ToIntegers<int64_t>(in, out, count);
+    case DType::kF64:
+      for (size_t i = 0; i < count; ++i) static_cast<double*>(out)[i] = in[i];  // exact
+      return;
   }
 }
 
