@@ -319,7 +319,9 @@ void Tokenizer::EncodeNormalized(std::string_view text, std::vector<int32_t>* ou
     push_pair(left, symbol.next);
   }
   // Position 0 is never merged away (only right-hand symbols are), so the list starts there.
-  for (int32_t i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) out->push_back(symbols[static_cast<size_t>(i)].id);
+  for (int32_t i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) {
+    out->push_back(symbols[static_cast<size_t>(i)].id);
+  }
 }
 
 std::string Tokenizer::Decode(int32_t previous, int32_t token) const {

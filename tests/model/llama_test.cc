@@ -7,6 +7,7 @@
 
 #include "shrink/kvcache/full_cache.h"
 #include "shrink/model/eval.h"
+#include "shrink/model/tokenizer.h"
 #include "shrink/quant/rtn.h"
 #include "testing/test_util.h"
 
@@ -97,6 +98,27 @@ TEST(LlamaModelTest, BatchedPromptEqualsTokenByTokenDecoding) {
   }
   EXPECT_EQ(batched.position, 12);
   EXPECT_EQ(stepwise.caches[0]->NumTokens(), 12);
+}
+
+TEST(LlamaModelTest, GreedyDecodingFromBosBeginsTheDocumentedStory) {
+  SHRINK_REQUIRE_FILE(kBin);
+  const std::string tok = testing::SharedPath("models/stories260K/tok512.bin");
+  SHRINK_REQUIRE_FILE(tok);
+  const LlamaModel model(Model::Load(kBin));
+  const Tokenizer tokenizer = Tokenizer::Load(tok, 512);
+  LlamaState state = model.NewState();
+  std::vector<int32_t> sequence = {Tokenizer::kBos};
+  RowMatrixF logits;
+  for (int i = 0; i < 45; ++i) {
+    model.Forward(state, {sequence.back()}, 1, logits);
+    Eigen::Index best;
+    logits.row(0).maxCoeff(&best);
+    sequence.push_back(static_cast<int32_t>(best));
+  }
+  const std::string expected =
+      "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she "
+      "saw a big, red ball.";
+  EXPECT_EQ(tokenizer.DecodeAll(sequence).substr(0, expected.size()), expected);
 }
 
 TEST(LlamaModelTest, RejectsBadTokensAndModelsWithoutConfig) {

@@ -57,8 +57,10 @@ ParsedArgs Parse(const CommandSpec& spec, const std::vector<std::string>& argv) 
   ParsedArgs args;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      std::string name = a.substr(2);
+    const bool long_flag = a.size() > 2 && a.compare(0, 2, "--") == 0;
+    const bool short_flag = a.size() == 2 && a[0] == '-' && a[1] != '-';  // "-n" for a flag named n
+    if (long_flag || short_flag) {
+      std::string name = a.substr(long_flag ? 2 : 1);
       std::string value;
       const size_t eq = name.find('=');
       const bool inline_value = eq != std::string::npos;

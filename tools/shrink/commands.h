@@ -19,10 +19,14 @@ Command InspectCommand();
 Command ConvertCommand();
 Command QuantizeCommand();
 Command EvalCommand();
+Command GenerateCommand();
+Command CalibrateCommand();
+Command CaptureKvCommand();
 
 // Returns every subcommand, in the order `shrink --help` lists them.
 inline std::vector<Command> AllCommands() {
-  return {InfoCommand(), InspectCommand(), ConvertCommand(), QuantizeCommand(), EvalCommand()};
+  return {InfoCommand(), InspectCommand(), ConvertCommand(), QuantizeCommand(), EvalCommand(),
+          GenerateCommand(), CalibrateCommand(), CaptureKvCommand()};
 }
 
 }  // namespace shrink::cli

@@ -8,20 +8,20 @@
 #include "shrink/model/eval.h"
 #include "tools/shrink/commands.h"
 #include "tools/shrink/progress.h"
+#include "tools/shrink/token_input.h"
 
 namespace shrink::cli {
 namespace {
 
 int RunEval(const ParsedArgs& args) {
   const std::string model_path = args.Require("model");
-  if (args.Has("tokens") == args.Has("text")) throw UsageError("give exactly one of --tokens FILE.u16 and --text FILE.txt");
-  if (args.Has("text")) throw UsageError("--text needs the tokenizer, which this build does not have yet; use --tokens");
-  const std::vector<int32_t> tokens = ReadTokensU16(args.Get("tokens"));
   EvalOptions options;
   options.context = args.GetInt("ctx", 256, 2, 1 << 20);
-  options.num_chunks = args.GetInt("chunks", -1, 1, int64_t{1} << 40);
+  options.num_chunks = args.GetInt("chunks", 200, 0, int64_t{1} << 40);
+  if (options.num_chunks == 0) options.num_chunks = -1;  // every whole chunk
   options.first_chunk = args.GetInt("first-chunk", 0, 0, int64_t{1} << 40);
   const LlamaModel model(Model::Load(model_path));
+  const std::vector<int32_t> tokens = LoadTokenInput(args, model_path, model.config().vocab_size);
   std::unique_ptr<LlamaModel> reference;
   if (args.Has("ref")) reference = std::make_unique<LlamaModel>(Model::Load(args.Get("ref")));
   EvalResult r;
@@ -59,17 +59,17 @@ int RunEval(const ParsedArgs& args) {
 }  // namespace
 
 Command EvalCommand() {
+  std::vector<FlagSpec> flags = {
+      {"model", "M", "model to evaluate (.bin, .safetensors, .gguf; compressed tensors allowed)"},
+      {"ref", "R", "reference model for KL divergence and top-1 agreement"},
+      {"ctx", "N", "tokens per chunk (default 256)"},
+      {"chunks", "N", "evaluate at most N chunks (default 200, llama.cpp's reference protocol; 0: all)"},
+      {"first-chunk", "K", "skip the first K chunks (default 0)"}};
+  for (FlagSpec& f : TokenInputFlags()) flags.push_back(std::move(f));
   return {{"eval", "",
            "Evaluate a Llama-family model: perplexity with llama.cpp's protocol (chunks of --ctx tokens, BOS first, "
            "second half scored), and with --ref the mean KL divergence from the reference and top-1 agreement.",
-           {{"model", "M", "model to evaluate (.bin, .safetensors, .gguf; compressed tensors allowed)"},
-            {"ref", "R", "reference model for KL divergence and top-1 agreement"},
-            {"tokens", "FILE.u16", "token stream, little-endian uint16"},
-            {"text", "FILE.txt", "text to tokenize"},
-            {"ctx", "N", "tokens per chunk (default 256)"},
-            {"chunks", "N", "evaluate at most N chunks (default: all)"},
-            {"first-chunk", "K", "skip the first K chunks (default 0)"}},
-           0, 0},
+           flags, 0, 0},
           RunEval};
 }
 

@@ -72,8 +72,8 @@ class Tokenizer {
 
   // Returns the concatenated Decode(tokens[i - 1], tokens[i]) of a sequence (previous = -1 for
   // the first token), skipping kBos and kEos. DecodeAll(Encode(text, true, false)) == text for
-  // every byte string when remove_extra_whitespaces is off. Throws kInvalidArgument on an id
-  // outside [0, vocab_size).
+  // every byte string when remove_extra_whitespaces is off and the vocabulary holds the piece " "
+  // (every SentencePiece export does). Throws kInvalidArgument on an id outside [0, vocab_size).
   std::string DecodeAll(const std::vector<int32_t>& tokens) const;
 
   // Returns the stored text of `token` (' ' in place of SentencePiece's '▁'). Throws
