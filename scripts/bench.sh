@@ -49,5 +49,17 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo 'than the dense SIMD f32 matrix-vector product (`MatVecF32`) over the same shape.'
   echo
   table '^BM_(Quantize|Dequantize|MatVec)/rtn' BM_MatVec/f32
+  echo
+  echo "## Llama harness (stories260K)"
+  echo
+  echo "BM_Forward: one 256-token evaluation chunk, batched. BM_Decode: 256 tokens one at a time"
+  echo "with the KV cache. Tokens per second."
+  echo
+  echo "| benchmark | SIMD target | time | tokens/s |"
+  echo "|---|---|---|---|"
+  awk -F, '/^"?BM_(Forward|Decode)\/.*_median"?,/ {
+      name=$1; gsub(/"/, "", name); sub(/_median$/, "", name); label=$8; gsub(/"/, "", label)
+      printf "| %s | %s | %.2f %s | %.0f |\n", name, label, $3, $5, $7
+    }' "$csv"
 } >"$root/docs/benchmarks.md"
 cat "$root/docs/benchmarks.md"

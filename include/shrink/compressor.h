@@ -59,6 +59,8 @@ class WeightCompressor : public Compressor {
   // Writes the decompressed weight into `out` (shape == compressed.shape()). Validates the
   // compressed tensor first: throws kCorruptData or kShapeMismatch, never reads out of bounds.
   virtual void Decompress(const CompressedTensor& compressed, TensorView<float> out) const = 0;
+  // Returns true when Compress needs calibration statistics (false: it ignores them).
+  virtual bool NeedsCalibration() const { return false; }
   // Returns the exact number of section bytes Compress produces for a weight of `shape`.
   virtual size_t EstimateBytes(const Shape& shape) const = 0;
   // Returns true when MatVec works on the compressed form directly.

@@ -60,7 +60,7 @@ TEST(CliTest, InfoReportsVersionAndRuntimeSimdTarget) {
 
 TEST(CliTest, EveryCommandHasHelp) {
   testing::ScratchDir dir;
-  for (const char* c : {"info", "inspect", "convert", "quantize"}) {
+  for (const char* c : {"info", "inspect", "convert", "quantize", "eval", "generate", "calibrate", "capture-kv"}) {
     const RunResult r = Shrink(std::string(c) + " --help", dir);
     EXPECT_EQ(r.exit_code, 0) << c;
     EXPECT_THAT(r.out, HasSubstr("usage: shrink " + std::string(c)));
@@ -190,6 +190,57 @@ TEST(CliTest, QuantizeReportsNonFiniteWeightsAndWritesNothing) {
   const Json j = Json::parse(inspected.out);
   EXPECT_EQ(j["totals"]["nonfinite"], 1);
   for (const auto& t : j["tensors"]) EXPECT_EQ(t["nonfinite"], t["name"] == "bad.weight" ? 1 : 0);
+}
+
+const std::string kTokens = testing::SharedPath("data/tinystories/tinystories_val.tok512.u16");
+const std::string kText = testing::SharedPath("data/tinystories/tinystories_val.txt");
+
+TEST(CliTest, EvalReportsTheReferencePerplexityFromTokensAndFromText) {
+  SHRINK_REQUIRE_FILE(kBin);
+  SHRINK_REQUIRE_FILE(kTokens);
+  SHRINK_REQUIRE_FILE(kText);
+  testing::ScratchDir dir;
+  const RunResult a = Shrink("eval --json --model " + kBin + " --tokens " + kTokens + " --ctx 256 --chunks 200", dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const Json j = Json::parse(a.out);
+  EXPECT_NEAR(j["ppl"].get<double>(), 3.9173, 0.0005);
+  EXPECT_EQ(j["tokens"], 25400);
+  EXPECT_TRUE(j["kld"].is_null());
+  for (const char* key : {"ppl", "kld", "top1", "tokens", "tokens_per_second"}) EXPECT_TRUE(j.contains(key)) << key;
+  // The text tokenizes to the same stream, so the same number comes out.
+  const RunResult b = Shrink("eval --json --model " + kBin + " --text " + kText + " --chunks 20 --ref " + kBin, dir);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const Json jb = Json::parse(b.out);
+  EXPECT_EQ(jb["kld"], 0.0);
+  EXPECT_EQ(jb["top1"], 1.0);
+  const Json jt = Json::parse(Shrink("eval --json --model " + kBin + " --tokens " + kTokens + " --chunks 20", dir).out);
+  EXPECT_EQ(jb["ppl"], jt["ppl"]);
+  EXPECT_EQ(Shrink("eval --model " + kBin, dir).exit_code, 1);  // no token input
+}
+
+TEST(CliTest, GenerateCalibrateAndCaptureKvRun) {
+  SHRINK_REQUIRE_FILE(kBin);
+  SHRINK_REQUIRE_FILE(kTokens);
+  testing::ScratchDir dir;
+  const RunResult g = Shrink("generate --model " + kBin + " -n 20", dir);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_THAT(g.out, HasSubstr("Once upon a time, there was a little girl named Lily."));
+  const RunResult c = Shrink("calibrate --json --model " + kBin + " --tokens " + kTokens + " --count 2048 --out " +
+                                 dir.File("stats.safetensors"),
+                             dir);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(Json::parse(c.out)["sites"]["blk.0.attn_in"]["tokens"], 2048);
+  EXPECT_EQ(Json::parse(c.out)["first_token"], 51200);
+  const RunResult q = Shrink("quantize --model " + kBin + " --out " + dir.File("q.safetensors") + " --calib " +
+                                 dir.File("stats.safetensors"),
+                             dir);
+  EXPECT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(q.err, HasSubstr("rtn uses no calibration statistics"));
+  const RunResult k = Shrink("capture-kv --model " + kBin + " --tokens " + kTokens +
+                                 " --first-token 4096 --count 128 --out " + dir.File("kv.safetensors"),
+                             dir);
+  ASSERT_EQ(k.exit_code, 0) << k.err;
+  EXPECT_EQ(Model::Load(dir.File("kv.safetensors")).Info("blk.2.k").shape, (Shape{4, 128, 8}));
 }
 
 }  // namespace

@@ -4,9 +4,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "shrink/io/model.h"
+#include "shrink/model/calibration.h"
+#include "shrink/model/eval.h"
 #include "shrink/registry.h"
 #include "tools/shrink/commands.h"
 #include "tools/shrink/format_util.h"
@@ -39,6 +42,18 @@ Options MethodOptions(const ParsedArgs& args) {
   return options;
 }
 
+// Returns the statistics of --calib FILE, or computed on the fly from --calib-tokens FILE.u16
+// (--calib-count tokens from --calib-first-token), or nothing.
+std::optional<CalibrationSet> LoadCalibration(const ParsedArgs& args, const Model& model) {
+  if (args.Has("calib") && args.Has("calib-tokens")) throw UsageError("give at most one of --calib and --calib-tokens");
+  if (args.Has("calib")) return CalibrationSet::Load(args.Get("calib"));
+  if (!args.Has("calib-tokens")) return std::nullopt;
+  const std::vector<int32_t> tokens = ReadTokensU16(args.Get("calib-tokens"));
+  return Calibrate(LlamaModel(model), tokens,
+                   args.GetInt("calib-first-token", kDefaultCalibrationFirstToken, 0, int64_t{1} << 40),
+                   args.GetInt("calib-count", 8192, 1, int64_t{1} << 40));
+}
+
 // Returns true for the tensors quantize compresses: plain 2-D float weights, not the token
 // embedding unless asked.
 bool Selected(const ModelTensorInfo& t, bool embeddings) {
@@ -56,6 +71,12 @@ int RunQuantize(const ParsedArgs& args) {
   }
   const auto method = Registry::Global().CreateAs<WeightCompressor>(method_name, MethodOptions(args));
   Model model = Model::Load(in);
+  std::optional<CalibrationSet> calibration;
+  if ((args.Has("calib") || args.Has("calib-tokens")) && !method->NeedsCalibration()) {
+    fmt::print(stderr, "note: {} uses no calibration statistics; ignoring --calib/--calib-tokens\n", method_name);
+  } else {
+    calibration = LoadCalibration(args, model);
+  }
   const bool embeddings = args.Has("embeddings");
 
   Json per_tensor = Json::array();
@@ -76,7 +97,7 @@ int RunQuantize(const ParsedArgs& args) {
       const Tensor weight = model.ReadF32(t.name);
       CompressedTensor ct;
       try {
-        ct = method->Compress(weight.View<float>(), nullptr);
+        ct = method->Compress(weight.View<float>(), calibration ? calibration->ForWeight(t.name) : nullptr);
       } catch (const Error& e) {
         throw Error(e.code(), fmt::format("tensor '{}': {}", t.name, e.message()));
       }
@@ -153,7 +174,11 @@ Command QuantizeCommand() {
             {"group", "G", "weights per scale along a row, 0 = per channel (rtn default 128)"},
             {"sym", "", "symmetric grid"},
             {"options", "K=V,...", "further method options, e.g. scale_dtype=f32"},
-            {"embeddings", "", "also quantize the token embedding"}},
+            {"embeddings", "", "also quantize the token embedding"},
+            {"calib", "STATS", "calibration statistics from 'shrink calibrate'"},
+            {"calib-tokens", "FILE.u16", "calibrate on the fly from this token stream"},
+            {"calib-count", "N", "tokens to calibrate on (default 8192)"},
+            {"calib-first-token", "K", "first calibration token (default 51200, after the default eval range)"}},
            0, 0},
           RunQuantize};
 }
