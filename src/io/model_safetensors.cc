@@ -9,6 +9,7 @@
 
 #include "shrink/io/safetensors.h"
 #include "src/io/gguf_json.h"
+#include "src/io/model_hf.h"
 #include "src/io/model_formats.h"
 
 namespace shrink::detail {
@@ -177,6 +178,7 @@ Model LoadSafetensorsModel(std::shared_ptr<const MappedFile> file) {
   }
   model.set_string_metadata(std::move(passthrough));
   model.KeepAlive(reader);
+  AdoptHuggingFaceLlama(model, path);
   return model;
 }
 

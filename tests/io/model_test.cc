@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <limits>
 
 #include "shrink/core/convert.h"
@@ -178,6 +180,56 @@ TEST(ModelTest, BrokenCompressedMetadataIsReportedNotTrusted) {
   std::string wrong_shape = good;
   wrong_shape.replace(wrong_shape.find("[8,32]"), 6, "[8,33]");
   expect_error(wrong_shape, true, "section");
+}
+
+// Writes stories260K as a Hugging Face checkpoint: HF names, rotate-half q/k rows, config.json.
+void WriteHuggingFaceCopy(const Model& m, const testing::ScratchDir& dir) {
+  const ModelConfig& c = *m.config();
+  Model hf;
+  const std::map<std::string, std::string> suffix = {
+      {"attn_norm", "input_layernorm"}, {"attn_q", "self_attn.q_proj"}, {"attn_k", "self_attn.k_proj"},
+      {"attn_v", "self_attn.v_proj"},   {"attn_output", "self_attn.o_proj"}, {"ffn_norm", "post_attention_layernorm"},
+      {"ffn_gate", "mlp.gate_proj"},    {"ffn_down", "mlp.down_proj"},       {"ffn_up", "mlp.up_proj"}};
+  for (const auto& t : m.Tensors()) {
+    Tensor data = m.ReadF32(t.name);
+    std::string name;
+    if (t.name == kTokenEmbeddingName) name = "model.embed_tokens.weight";
+    else if (t.name == kOutputNormName) name = "model.norm.weight";
+    else {
+      const size_t a = t.name.find('.', 4), b = t.name.rfind('.');
+      const std::string kind = t.name.substr(a + 1, b - a - 1);
+      name = "model.layers." + t.name.substr(4, a - 4) + "." + suffix.at(kind) + ".weight";
+      if (kind == "attn_q" || kind == "attn_k") {  // interleaved -> rotate-half, as HF's export does
+        const int64_t heads = kind == "attn_q" ? c.n_heads : c.n_kv_heads, hd = c.head_dim();
+        Tensor out(DType::kF32, data.shape());
+        for (int64_t h = 0; h < heads; ++h)
+          for (int64_t i = 0; i < hd / 2; ++i)
+            for (int64_t half = 0; half < 2; ++half)
+              std::memcpy(out.data<float>() + (h * hd + half * hd / 2 + i) * c.dim,
+                          data.data<float>() + (h * hd + 2 * i + half) * c.dim, c.dim * sizeof(float));
+        data = std::move(out);
+      }
+    }
+    hf.SetTensor(name, std::move(data));
+  }
+  hf.Save(dir.File("model.safetensors"));
+  std::ofstream(dir.File("config.json"))
+      << R"({"architectures":["LlamaForCausalLM"],"model_type":"llama","hidden_size":64,"intermediate_size":172,)"
+      << R"("num_hidden_layers":5,"num_attention_heads":8,"num_key_value_heads":4,"vocab_size":512,)"
+      << R"("max_position_embeddings":512,"rms_norm_eps":1e-05,"tie_word_embeddings":true})";
+}
+
+TEST(ModelTest, HuggingFaceCheckpointsLoadWithGgufNamesAndInterleavedRope) {
+  SHRINK_REQUIRE_FILE(kBin);
+  testing::ScratchDir dir;
+  const Model bin = Model::Load(kBin);
+  WriteHuggingFaceCopy(bin, dir);
+  const Model hf = Model::Load(dir.File("model.safetensors"));
+  ASSERT_TRUE(hf.config());
+  EXPECT_EQ(hf.config()->n_kv_heads, 4);
+  EXPECT_TRUE(hf.config()->tied_embeddings);
+  ExpectSameTensors(bin, hf);  // q and k rows are back in llama2.c's interleaved order
+  EXPECT_EQ(hf.Tensors().size(), bin.Tensors().size());
 }
 
 TEST(ModelTest, RefusesToOverwriteItsInput) {
