@@ -85,7 +85,11 @@ TEST(CalibrationTest, FiftyThousandTokensRunInBoundedMemoryAndSurviveAFile) {
   const long before = PeakRssKiB();
   const CalibrationSet set = Calibrate(model, tokens, kDefaultCalibrationFirstToken, 50000);
   // Keeping the activations would take 50,000 tokens x 364 floats x 5 layers = 364 MB.
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine holds freed blocks, so RSS says nothing there
   EXPECT_LT(PeakRssKiB() - before, 64 * 1024) << "peak memory grew with the token count";
+#else
+  (void)before;
+#endif
   EXPECT_EQ(set.sites().at("blk.4.ffn_down_in").token_count(), 50000);
   testing::ScratchDir dir;
   set.Save(dir.File("stats.safetensors"));
