@@ -135,18 +135,8 @@ CalibrationSet CalibrationSet::Load(const std::string& path) {
 
 CalibrationSet Calibrate(const LlamaModel& model, const std::vector<int32_t>& tokens, int64_t first_token,
                          int64_t count, const CalibrationOptions& options) {
-  if (first_token < 0 || count <= 0 || first_token > static_cast<int64_t>(tokens.size()) - count) {
-    Fail(ErrorCode::kInvalidArgument, "calibration range [", first_token, ", ", first_token + count,
-         ") is outside the ", tokens.size(), "-token stream");
-  }
+  RequireTokenRange(tokens, first_token, count, model.config().vocab_size, "calibration");
   if (options.context < 1) Fail(ErrorCode::kInvalidArgument, "calibration context must be positive");
-  const int64_t vocab = model.config().vocab_size;
-  for (int64_t i = first_token; i < first_token + count; ++i) {
-    if (tokens[static_cast<size_t>(i)] < 0 || tokens[static_cast<size_t>(i)] >= vocab) {
-      Fail(ErrorCode::kInvalidArgument, "token ", tokens[static_cast<size_t>(i)], " at index ", i,
-           " is outside the vocabulary of ", vocab);
-    }
-  }
   const int64_t sequences = (count + options.context - 1) / options.context;
   std::vector<CalibrationSet> per_thread(static_cast<size_t>(omp_get_max_threads()));
 #pragma omp parallel

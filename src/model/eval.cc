@@ -53,10 +53,8 @@ EvalResult Evaluate(const LlamaModel& model, const LlamaModel* reference, const 
          " tokens from chunk ", options.first_chunk);
   }
   const int64_t vocab = model.config().vocab_size;
-  for (int64_t i = options.first_chunk * ctx; i < (options.first_chunk + chunks) * ctx; ++i) {
-    const int32_t t = tokens[static_cast<size_t>(i)];
-    if (t < 0 || t >= vocab) Fail(ErrorCode::kInvalidArgument, "token ", t, " at index ", i, " is outside the vocabulary of ", vocab);
-  }
+  // Checked before the parallel loop: an exception must not leave an OpenMP region.
+  RequireTokenRange(tokens, options.first_chunk * ctx, chunks * ctx, vocab, "evaluation");
   if (reference && reference->config().vocab_size != vocab) {
     Fail(ErrorCode::kInvalidArgument, "the reference's vocabulary (", reference->config().vocab_size,
          ") differs from the model's (", vocab, ")");

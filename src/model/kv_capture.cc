@@ -38,10 +38,7 @@ class CaptureObserver : public ForwardObserver {
 
 std::vector<CapturedLayer> CaptureKv(const LlamaModel& model, const std::vector<int32_t>& tokens, int64_t first_token,
                                      int64_t count) {
-  if (first_token < 0 || count <= 0 || first_token > static_cast<int64_t>(tokens.size()) - count) {
-    Fail(ErrorCode::kInvalidArgument, "capture range [", first_token, ", ", first_token + count, ") is outside the ",
-         tokens.size(), "-token stream");
-  }
+  RequireTokenRange(tokens, first_token, count, model.config().vocab_size, "capture");
   std::vector<CapturedLayer> layers(static_cast<size_t>(model.config().n_layers));
   CaptureObserver observer(model.config(), layers);
   std::vector<int32_t> input(tokens.begin() + first_token, tokens.begin() + first_token + count);

@@ -28,6 +28,20 @@ void CheckShape(const LinearWeight& w, const std::string& name, int64_t rows, in
 
 }  // namespace
 
+void RequireTokenRange(const std::vector<int32_t>& tokens, int64_t first, int64_t count, int64_t vocab_size,
+                       const char* what) {
+  if (first < 0 || count <= 0 || first > static_cast<int64_t>(tokens.size()) - count) {
+    Fail(ErrorCode::kInvalidArgument, what, " range [", first, ", ", first + count, ") is outside the ", tokens.size(),
+         "-token stream");
+  }
+  for (int64_t i = first; i < first + count; ++i) {
+    const int32_t id = tokens[static_cast<size_t>(i)];
+    if (id < 0 || id >= vocab_size) {
+      Fail(ErrorCode::kInvalidArgument, "token ", id, " at index ", i, " is outside the vocabulary of ", vocab_size);
+    }
+  }
+}
+
 LinearInput LinearInputOf(LlamaTensor tensor) {
   switch (tensor) {
     case LlamaTensor::kAttnQ:
@@ -166,14 +180,9 @@ void LlamaModel::Forward(LlamaState& state, const std::vector<int32_t>& tokens, 
   if (num_logits < 0 || num_logits > n) {
     Fail(ErrorCode::kInvalidArgument, "asked for ", num_logits, " logits from ", n, " tokens");
   }
+  if (n > 0) RequireTokenRange(tokens, 0, n, c.vocab_size, "forward");
   RowMatrixF x(n, c.dim);
-  for (Eigen::Index t = 0; t < n; ++t) {
-    const int32_t id = tokens[static_cast<size_t>(t)];
-    if (id < 0 || id >= c.vocab_size) {
-      Fail(ErrorCode::kInvalidArgument, "token ", id, " at index ", t, " is outside the vocabulary of ", c.vocab_size);
-    }
-    x.row(t) = token_embedding_.row(id);
-  }
+  for (Eigen::Index t = 0; t < n; ++t) x.row(t) = token_embedding_.row(tokens[static_cast<size_t>(t)]);
   const int64_t hd = c.head_dim();
   RowMatrixF xn, q, k, v, attn(n, c.n_heads * hd), proj, gate, up, block_in;
   for (size_t l = 0; l < blocks_.size(); ++l) {

@@ -42,6 +42,11 @@ class ForwardObserver {
   virtual void OnBlock(int64_t layer, const RowMatrixF& in, const RowMatrixF& out) {}
 };
 
+// Throws kInvalidArgument unless [first, first + count) lies inside `tokens` (naming `what`,
+// e.g. "calibration") and every token there is in [0, vocab_size).
+void RequireTokenRange(const std::vector<int32_t>& tokens, int64_t first, int64_t count, int64_t vocab_size,
+                       const char* what);
+
 // Holds one linear layer's weight, dense or compressed. Compressed weights are either
 // decompressed once at load or kept compressed and multiplied with the method's fused MatVec.
 class LinearWeight {
