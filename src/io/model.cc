@@ -142,6 +142,14 @@ Tensor Model::ReadStored(const std::string& name) const {
   return out;
 }
 
+void Model::Put(Entry entry) {
+  if (Entry* existing = FindEntry(entry.info.name)) {
+    *existing = std::move(entry);
+  } else {
+    entries_.push_back(std::move(entry));
+  }
+}
+
 void Model::SetTensor(const std::string& name, Tensor tensor) {
   Entry entry;
   entry.info.name = name;
@@ -151,11 +159,7 @@ void Model::SetTensor(const std::string& name, Tensor tensor) {
   entry.info.num_bytes = tensor.num_bytes();
   entry.owned = std::move(tensor);
   entry.stored = reinterpret_cast<const uint8_t*>(entry.owned.bytes());
-  if (Entry* existing = FindEntry(name)) {
-    *existing = std::move(entry);
-  } else {
-    entries_.push_back(std::move(entry));
-  }
+  Put(std::move(entry));
 }
 
 void Model::SetCompressed(const std::string& name, CompressedTensor compressed) {
@@ -167,11 +171,7 @@ void Model::SetCompressed(const std::string& name, CompressedTensor compressed) 
   entry.info.num_bytes = compressed.num_bytes();
   auto shared = std::make_shared<const CompressedTensor>(std::move(compressed));
   entry.load_compressed = [shared] { return *shared; };
-  if (Entry* existing = FindEntry(name)) {
-    *existing = std::move(entry);
-  } else {
-    entries_.push_back(std::move(entry));
-  }
+  Put(std::move(entry));
 }
 
 void Model::Remove(const std::string& name) {

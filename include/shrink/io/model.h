@@ -130,6 +130,8 @@ class Model {
  private:
   const Entry& Get(const std::string& name) const;
   Entry* FindEntry(const std::string& name);
+  // Replaces the entry of the same name, or appends it (keeping file order for new names).
+  void Put(Entry entry);
 
   ModelFileFormat source_format_ = ModelFileFormat::kSafetensors;
   std::string source_path_;
