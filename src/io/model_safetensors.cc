@@ -27,13 +27,6 @@ std::string SectionEntryName(const std::string& tensor, const std::string& secti
   return tensor + "_" + section;
 }
 
-std::string ConfigToJson(const ModelConfig& c) {
-  return Json{{"architecture", c.architecture}, {"dim", c.dim},           {"hidden_dim", c.hidden_dim},
-              {"n_layers", c.n_layers},         {"n_heads", c.n_heads},   {"n_kv_heads", c.n_kv_heads},
-              {"vocab_size", c.vocab_size},     {"seq_len", c.seq_len},   {"norm_eps", c.norm_eps},
-              {"rope_theta", c.rope_theta},     {"tied_embeddings", c.tied_embeddings}}
-      .dump();
-}
 
 // Parses `text` as JSON or throws kCorruptData naming `what` and `path`.
 Json ParseJson(const std::string& text, const std::string& what, const std::string& path) {
@@ -185,7 +178,7 @@ Model LoadSafetensorsModel(std::shared_ptr<const MappedFile> file) {
 void SaveSafetensorsModel(const Model& model, const std::string& path) {
   SafetensorsWriter writer;
   for (const auto& [key, value] : model.string_metadata()) writer.SetMetadata(key, value);
-  if (model.config()) writer.SetMetadata(kConfigKey, ConfigToJson(*model.config()));
+  if (model.config()) writer.SetMetadata(kConfigKey, shrink::ModelConfigToJson(*model.config()));
   if (!model.gguf_metadata().empty()) writer.SetMetadata(kGgufKey, GgufMetadataToJson(model.gguf_metadata()));
   std::vector<CompressedTensor> compressed;  // owns section bytes until Write
   compressed.reserve(model.entries().size());
@@ -215,3 +208,15 @@ void SaveSafetensorsModel(const Model& model, const std::string& path) {
 }
 
 }  // namespace shrink::detail
+
+namespace shrink {
+
+std::string ModelConfigToJson(const ModelConfig& c) {
+  return nlohmann::json{{"architecture", c.architecture}, {"dim", c.dim},           {"hidden_dim", c.hidden_dim},
+              {"n_layers", c.n_layers},         {"n_heads", c.n_heads},   {"n_kv_heads", c.n_kv_heads},
+              {"vocab_size", c.vocab_size},     {"seq_len", c.seq_len},   {"norm_eps", c.norm_eps},
+              {"rope_theta", c.rope_theta},     {"tied_embeddings", c.tied_embeddings}}
+      .dump();
+}
+
+}  // namespace shrink

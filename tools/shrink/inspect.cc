@@ -36,13 +36,6 @@ Json GgufValueJson(const GgufValue& v) {
   }
 }
 
-Json ConfigJson(const ModelConfig& c) {
-  return {{"architecture", c.architecture}, {"dim", c.dim},         {"hidden_dim", c.hidden_dim},
-          {"n_layers", c.n_layers},         {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads},
-          {"vocab_size", c.vocab_size},     {"seq_len", c.seq_len}, {"norm_eps", c.norm_eps},
-          {"rope_theta", c.rope_theta},     {"tied_embeddings", c.tied_embeddings}};
-}
-
 int RunInspect(const ParsedArgs& args) {
   const std::string path = args.positional()[0];
   const Model model = Model::Load(path);
@@ -68,7 +61,7 @@ int RunInspect(const ParsedArgs& args) {
     Json out = {{"file", path},
                 {"format", ModelFileFormatName(model.source_format())},
                 {"file_bytes", file_bytes},
-                {"config", model.config() ? ConfigJson(*model.config()) : Json(nullptr)},
+                {"config", model.config() ? Json::parse(ModelConfigToJson(*model.config())) : Json(nullptr)},
                 {"tensors", tensors},
                 {"totals",
                  {{"tensors", tensors.size()},

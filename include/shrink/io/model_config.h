@@ -26,6 +26,9 @@ struct ModelConfig {
   int64_t kv_dim() const { return head_dim() * n_kv_heads; }
 };
 
+// Returns `config` as a JSON object (the form safetensors files keep it in, "shrink.config").
+std::string ModelConfigToJson(const ModelConfig& config);
+
 // Names the per-layer tensors of a Llama block in GGUF's convention.
 enum class LlamaTensor { kAttnNorm, kAttnQ, kAttnK, kAttnV, kAttnOutput, kFfnNorm, kFfnGate, kFfnDown, kFfnUp };
 
