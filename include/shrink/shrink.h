@@ -11,6 +11,7 @@
 #include "shrink/core/error.h"
 #include "shrink/core/float_codec.h"
 #include "shrink/core/matvec.h"
+#include "shrink/core/metrics.h"
 #include "shrink/core/shape.h"
 #include "shrink/core/simd.h"
 #include "shrink/core/tensor.h"

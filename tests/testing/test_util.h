@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "shrink/core/error.h"
+#include "shrink/core/metrics.h"
 #include "shrink/core/simd.h"
 #include "shrink/core/tensor.h"
 
@@ -101,16 +102,8 @@ void ForEachSimdTarget(Fn&& fn) {
   ForceSimdTarget(0);
 }
 
-// Returns the relative RMS error ||a - b|| / ||a|| of two equally shaped f32 tensors.
-inline double RelativeRmsError(const float* a, const float* b, int64_t count) {
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < count; ++i) {
-    const double d = static_cast<double>(a[i]) - b[i];
-    num += d * d;
-    den += static_cast<double>(a[i]) * a[i];
-  }
-  return den == 0 ? std::sqrt(num) : std::sqrt(num / den);
-}
+// The relative RMS error of the library (core/metrics.h), under the name the suites use.
+using ::shrink::RelativeRmsError;
 
 }  // namespace shrink::testing
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "shrink/core/metrics.h"
 #include "shrink/io/model.h"
 #include "shrink/model/calibration.h"
 #include "shrink/model/eval.h"
@@ -19,19 +20,6 @@ namespace shrink::cli {
 namespace {
 
 using Json = nlohmann::json;
-
-// Returns ||a - b|| / ||a|| over all elements.
-double RelativeRms(const Tensor& a, const Tensor& b) {
-  double num = 0, den = 0;
-  const float* pa = a.data<float>();
-  const float* pb = b.data<float>();
-  for (int64_t i = 0; i < a.num_elements(); ++i) {
-    const double d = static_cast<double>(pa[i]) - pb[i];
-    num += d * d;
-    den += static_cast<double>(pa[i]) * pa[i];
-  }
-  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
-}
 
 // Returns the method options: --options first, then the dedicated flags override them.
 Options MethodOptions(const ParsedArgs& args) {
@@ -103,7 +91,7 @@ int RunQuantize(const ParsedArgs& args) {
       }
       Tensor back(DType::kF32, weight.shape());
       method->Decompress(ct, back.View<float>());
-      const double err = RelativeRms(weight, back);
+      const double err = RelativeRmsError(weight.data<float>(), back.data<float>(), weight.num_elements());
       error_sum += err;
       if (err >= error_max) {
         error_max = err;
