@@ -60,8 +60,7 @@ std::string CalibrationSiteName(int64_t layer, LinearInput where) {
 }
 
 std::optional<std::string> CalibrationSiteOf(const std::string& weight_name) {
-  for (LlamaTensor kind : {LlamaTensor::kAttnQ, LlamaTensor::kAttnK, LlamaTensor::kAttnV, LlamaTensor::kAttnOutput,
-                           LlamaTensor::kFfnGate, LlamaTensor::kFfnDown, LlamaTensor::kFfnUp}) {
+  for (LlamaTensor kind : kLlamaLinearTensors) {
     const std::string suffix = LlamaTensorName(0, kind).substr(std::string("blk.0").size());  // ".attn_q.weight"
     if (weight_name.rfind("blk.", 0) != 0 || weight_name.size() <= suffix.size() ||
         weight_name.compare(weight_name.size() - suffix.size(), suffix.size(), suffix) != 0) {

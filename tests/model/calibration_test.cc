@@ -116,9 +116,7 @@ TEST(CalibrationTest, SequentialStatisticsSeeEarlierBlocksCompressed) {
   CalibrateSequentially(model, tokens, kDefaultCalibrationFirstToken, 1024, {},
                         [&](int64_t layer, const CalibrationSet& stats, Model& m) {
                           seen.push_back(stats);
-                          for (LlamaTensor kind : {LlamaTensor::kAttnQ, LlamaTensor::kAttnK, LlamaTensor::kAttnV,
-                                                   LlamaTensor::kAttnOutput, LlamaTensor::kFfnGate,
-                                                   LlamaTensor::kFfnDown, LlamaTensor::kFfnUp}) {
+                          for (LlamaTensor kind : kLlamaLinearTensors) {
                             const std::string name = LlamaTensorName(layer, kind);
                             ASSERT_NE(stats.ForWeight(name), nullptr) << name;
                             m.SetCompressed(name, rtn.Compress(m.ReadF32(name).View<float>(), nullptr));

@@ -44,11 +44,10 @@ Command CalibrateCommand() {
       {"count", "N", "calibration tokens (default 8192)"},
       {"first-token", "K", "first calibration token (default 51200: right after the default eval range)"},
       {"ctx", "N", "tokens per sequence, each starting with BOS (default 256)"}};
-  for (FlagSpec& f : TokenInputFlags()) flags.push_back(std::move(f));
   return {{"calibrate", "",
            "Run a model over calibration tokens and save, for every linear layer's input, the Gram matrix XᵀX (f64), "
            "mean |x|, mean x², max |x| and the token count. Memory does not grow with --count.",
-           flags, 0, 0},
+           WithTokenInputFlags(std::move(flags)), 0, 0},
           RunCalibrate};
 }
 

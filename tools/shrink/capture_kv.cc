@@ -30,11 +30,10 @@ Command CaptureKvCommand() {
                                  {"out", "OUT", "file to write (.safetensors)"},
                                  {"first-token", "K", "first token of the sequence (default 0)"},
                                  {"count", "N", "tokens in the sequence (default 256)"}};
-  for (FlagSpec& f : TokenInputFlags()) flags.push_back(std::move(f));
   return {{"capture-kv", "",
            "Run a model over one real sequence and save every layer's post-RoPE q [heads, tokens, head_dim] and k, v "
            "[kv_heads, tokens, head_dim] as blk.<l>.q/k/v, for testing KV-cache compressors on real caches.",
-           flags, 0, 0},
+           WithTokenInputFlags(std::move(flags)), 0, 0},
           RunCaptureKv};
 }
 

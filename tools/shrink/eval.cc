@@ -65,11 +65,10 @@ Command EvalCommand() {
       {"ctx", "N", "tokens per chunk (default 256)"},
       {"chunks", "N", "evaluate at most N chunks (default 200, llama.cpp's reference protocol; 0: all)"},
       {"first-chunk", "K", "skip the first K chunks (default 0)"}};
-  for (FlagSpec& f : TokenInputFlags()) flags.push_back(std::move(f));
   return {{"eval", "",
            "Evaluate a Llama-family model: perplexity with llama.cpp's protocol (chunks of --ctx tokens, BOS first, "
            "second half scored), and with --ref the mean KL divergence from the reference and top-1 agreement.",
-           flags, 0, 0},
+           WithTokenInputFlags(std::move(flags)), 0, 0},
           RunEval};
 }
 

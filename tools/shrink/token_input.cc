@@ -11,10 +11,12 @@
 
 namespace shrink::cli {
 
-std::vector<FlagSpec> TokenInputFlags() {
-  return {{"tokens", "FILE.u16", "token stream, little-endian uint16"},
-          {"text", "FILE.txt", "text, tokenized with the model's tokenizer"},
-          {"tokenizer", "FILE.bin", "llama2.c tokenizer (default: tok<vocab>.bin or tokenizer.bin beside the model)"}};
+std::vector<FlagSpec> WithTokenInputFlags(std::vector<FlagSpec> flags) {
+  flags.push_back({"tokens", "FILE.u16", "token stream, little-endian uint16"});
+  flags.push_back({"text", "FILE.txt", "text, tokenized with the model's tokenizer"});
+  flags.push_back(
+      {"tokenizer", "FILE.bin", "llama2.c tokenizer (default: tok<vocab>.bin or tokenizer.bin beside the model)"});
+  return flags;
 }
 
 Tokenizer LoadTokenizer(const ParsedArgs& args, const std::string& model_path, int64_t vocab_size) {

@@ -11,8 +11,8 @@
 
 namespace shrink::cli {
 
-// Returns the flags TokenInput reads: --tokens, --text, --tokenizer.
-std::vector<FlagSpec> TokenInputFlags();
+// Returns `flags` followed by the flags LoadTokenInput reads: --tokens, --text, --tokenizer.
+std::vector<FlagSpec> WithTokenInputFlags(std::vector<FlagSpec> flags);
 
 // Returns the tokenizer named by --tokenizer, else tok<vocab>.bin or tokenizer.bin beside the
 // model file; throws UsageError when there is none.

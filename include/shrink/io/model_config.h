@@ -32,6 +32,12 @@ std::string ModelConfigToJson(const ModelConfig& config);
 // Names the per-layer tensors of a Llama block in GGUF's convention.
 enum class LlamaTensor { kAttnNorm, kAttnQ, kAttnK, kAttnV, kAttnOutput, kFfnNorm, kFfnGate, kFfnDown, kFfnUp };
 
+// Lists the per-layer tensors that are linear layers (matrices), in block order.
+inline constexpr LlamaTensor kLlamaLinearTensors[] = {LlamaTensor::kAttnQ,      LlamaTensor::kAttnK,
+                                                      LlamaTensor::kAttnV,      LlamaTensor::kAttnOutput,
+                                                      LlamaTensor::kFfnGate,    LlamaTensor::kFfnDown,
+                                                      LlamaTensor::kFfnUp};
+
 // Returns "blk.<layer>.attn_q.weight" and so on.
 inline std::string LlamaTensorName(int64_t layer, LlamaTensor tensor) {
   const char* suffix = "";
