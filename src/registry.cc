@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "shrink/formats/quant_format.h"
 #include "shrink/kvcache/full_cache.h"
 #include "shrink/quant/rtn.h"
 
@@ -10,12 +11,17 @@ namespace shrink {
 
 void RegisterBuiltins(Registry& registry) {
   registry.Register({"rtn", Family::kQuantizer,
-                     "round-to-nearest integer grid, 2..8 bits, per channel or per group",
+                     "round to nearest into any weight format (int grids, nf4, fp8, fp4, ggml blocks)",
                      RtnQuantizer::Specs(),
                      [](const Options& o) { return std::make_unique<RtnQuantizer>(o); },
                      /*conformance_max_rel_rms=*/0.12});
   registry.Register({"full", Family::kKvCache, "uncompressed KV cache with exact attention (the reference)",
                      FullKvCache::Specs(), [](const Options& o) { return std::make_unique<FullKvCache>(o); }});
+}
+
+std::unique_ptr<WeightCompressor> Registry::CreateDecoder(const std::string& format) const {
+  // Every quantizer decodes every quantized format; rtn is the one that needs no options.
+  return CreateAs<WeightCompressor>(IsQuantFormat(format) ? "rtn" : format);
 }
 
 Registry& Registry::Global() {

@@ -51,6 +51,9 @@ class Registry {
     }
     return std::unique_ptr<T>(static_cast<T*>(c.release()));
   }
+  // Returns a compressor that decodes tensors whose format() is `format`: a quantized weight
+  // format (decoded whatever method produced it) or the name of a registered weight method.
+  std::unique_ptr<WeightCompressor> CreateDecoder(const std::string& format) const;
 
  private:
   std::vector<RegistryEntry> entries_;

@@ -113,7 +113,7 @@ Tensor Model::ReadF32(const std::string& name) const {
   const Entry& e = Get(name);
   if (e.info.compressed) {
     const CompressedTensor ct = e.load_compressed();
-    auto method = Registry::Global().CreateAs<WeightCompressor>(ct.format());
+    auto method = Registry::Global().CreateDecoder(ct.format());
     Tensor out(DType::kF32, ct.shape());
     method->Decompress(ct, out.View<float>());
     return out;

@@ -61,7 +61,7 @@ LinearWeight::LinearWeight(const Model& model, const std::string& name, bool kee
   rows_ = info.shape.dim(0);
   cols_ = info.shape.dim(1);
   if (info.compressed && keep_compressed) {
-    auto method = Registry::Global().CreateAs<WeightCompressor>(info.format);
+    auto method = Registry::Global().CreateDecoder(info.format);
     if (method->HasMatVec()) {
       compressed_ = std::make_shared<const CompressedTensor>(model.ReadCompressed(name));
       method_ = std::move(method);

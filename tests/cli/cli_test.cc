@@ -160,7 +160,7 @@ TEST(CliTest, Rtn8BitPerChannelIsUnder30PercentWithUnderOnePercentError) {
   const Json inspected = Json::parse(Shrink("inspect --json " + out, dir).out);
   for (const auto& t : inspected["tensors"]) {
     if (t["shape"].size() == 2) {
-      EXPECT_EQ(t["format"], "rtn") << t["name"];
+      EXPECT_EQ(t["format"], "int") << t["name"];
       EXPECT_NEAR(t["bits_per_weight"].get<double>(), 8.0 + 24.0 / t["shape"][1].get<double>(), 1e-9);
     }
   }

@@ -193,7 +193,8 @@ TEST(RtnQuantizerTest, RejectsBadOptionsWithNamedErrors) {
   };
   EXPECT_THAT(message({{"bits", "9"}}), HasSubstr("'bits' = 9 is outside [2, 8]"));
   EXPECT_THAT(message({{"bits", "four"}}), HasSubstr("not an integer"));
-  EXPECT_THAT(message({{"group", "-1"}}), HasSubstr("'group'"));
+  EXPECT_THAT(message({{"group", "-2"}}), HasSubstr("'group'"));
+  EXPECT_THAT(message({{"format", "q9_z"}}), HasSubstr("'format' = 'q9_z' is not one of int|nf4"));
   EXPECT_THAT(message({{"sym", "maybe"}}), HasSubstr("not a boolean"));
   EXPECT_THAT(message({{"scale_dtype", "f8"}}), HasSubstr("f16|f32"));
   EXPECT_THAT(message({{"colour", "red"}}), HasSubstr("unknown option 'colour'"));
@@ -221,8 +222,8 @@ TEST(RtnQuantizerTest, RejectsCorruptCompressedTensors) {
   ct.SetMeta("bits", "12");
   expect_corrupt(ct, "'bits'");
   ct = good;
-  ct.SetMeta("group_size", "0");
-  expect_corrupt(ct, "'group_size'");
+  ct.SetMeta("group", "-7");
+  expect_corrupt(ct, "'group'");
   ct = good;
   ct.mutable_sections()[0].bytes.pop_back();
   expect_corrupt(ct, "'packed'");
@@ -232,7 +233,7 @@ TEST(RtnQuantizerTest, RejectsCorruptCompressedTensors) {
   ct = good;
   ct.mutable_sections()[1].bytes[1] = 0x7C;  // f16 scale 0 -> +inf
   ct.mutable_sections()[1].bytes[0] = 0x00;
-  expect_corrupt(ct, "not finite");
+  expect_corrupt(ct, "non-finite scale");
   Tensor wrong(DType::kF32, Shape{8, 41});
   EXPECT_THROW(q.Decompress(good, wrong.View<float>()), Error);
 }

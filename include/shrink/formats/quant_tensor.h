@@ -1,0 +1,79 @@
+// Whole weight tensors in a QuantFormat: allocation, round-to-nearest quantization,
+// validation, dequantization and the fused MatVec, shared by every quantizer method.
+#ifndef SHRINK_FORMATS_QUANT_TENSOR_H_
+#define SHRINK_FORMATS_QUANT_TENSOR_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "shrink/compressed_tensor.h"
+#include "shrink/core/tensor_view.h"
+#include "shrink/formats/quant_format.h"
+
+namespace shrink {
+
+// Returns the format a compressed tensor is stored in (from its format name and metadata);
+// throws kInvalidArgument when the name is not a quantized format, kCorruptData for bad metadata.
+std::unique_ptr<QuantFormat> QuantFormatOf(const CompressedTensor& tensor);
+
+// Returns an empty tensor of `shape` (2-D) in `format`: named, described and with every section
+// allocated (zeros). Throws kInvalidArgument naming `what` when the rows do not fit the format.
+CompressedTensor NewQuantTensor(const QuantFormat& format, const Shape& shape, const std::string& what);
+
+// Returns the section bytes of a rows x cols tensor in `format`.
+size_t QuantTensorBytes(const QuantFormat& format, const Shape& shape);
+
+// Points into the sections of a quantized tensor, row by row. Built by Bind (writable, right
+// after NewQuantTensor) or Validate (read-only, after checking every section and row).
+template <typename Byte>
+class BasicQuantRows {
+ public:
+  BasicQuantRows(int64_t rows, int64_t cols, float tensor_scale, const std::array<Byte*, kMaxFormatSections>& base,
+                 const std::array<size_t, kMaxFormatSections>& row_bytes)
+      : rows_(rows), cols_(cols), tensor_scale_(tensor_scale), base_(base), row_bytes_(row_bytes) {}
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  float tensor_scale() const { return tensor_scale_; }
+  BasicRowRef<Byte> Row(int64_t i) const {
+    BasicRowRef<Byte> ref;
+    for (int s = 0; s < kMaxFormatSections; ++s) {
+      if (base_[s]) ref.section[s] = base_[s] + static_cast<size_t>(i) * row_bytes_[s];
+    }
+    return ref;
+  }
+
+ private:
+  int64_t rows_, cols_;
+  float tensor_scale_;
+  std::array<Byte*, kMaxFormatSections> base_;
+  std::array<size_t, kMaxFormatSections> row_bytes_;
+};
+using QuantRows = BasicQuantRows<uint8_t>;
+using ConstQuantRows = BasicQuantRows<const uint8_t>;
+
+// Returns writable rows of a tensor made by NewQuantTensor, storing `tensor_scale` when the
+// format keeps one.
+QuantRows BindQuantRows(const QuantFormat& format, CompressedTensor& tensor, float tensor_scale);
+// Checks every section's dtype and size and every row's fields (ValidateRow); throws
+// kCorruptData or kShapeMismatch naming what is wrong.
+ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTensor& tensor);
+
+// Returns the range and tensor scale of `weight` that FitBlock sees (throws kInvalidArgument
+// for a non-finite weight, naming `what`).
+TensorContext MakeTensorContext(const QuantFormat& format, TensorView<const float> weight, const std::string& what);
+
+// Quantizes `weight` by rounding to nearest in `format`; `importance` (cols non-negative
+// weights per input channel, or null) weighs the squared error of each column in the scale
+// searches. Multithreaded over rows.
+CompressedTensor QuantizeTensor(const QuantFormat& format, TensorView<const float> weight, const float* importance,
+                                const std::string& what);
+// Decodes a quantized tensor into `out` (same shape), after validating it.
+void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out);
+// Computes y = W x on the quantized form (x: cols floats, y: rows floats), after validating it.
+void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y);
+
+}  // namespace shrink
+
+#endif  // SHRINK_FORMATS_QUANT_TENSOR_H_

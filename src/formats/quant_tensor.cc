@@ -1,0 +1,181 @@
+// Whole-tensor drivers over a QuantFormat: allocation, validation, RTN, decode and MatVec.
+#include "shrink/formats/quant_tensor.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "shrink/core/error.h"
+#include "shrink/core/tensor_checks.h"
+#include "src/core/parallel.h"
+
+namespace shrink {
+namespace {
+
+constexpr const char* kTensorScale = "tensor_scale";
+
+// Returns the row sections of `format` for rows of `cols` (the tensor scale is not one).
+std::vector<FormatSection> RowSections(const QuantFormat& format, int64_t cols) {
+  std::vector<FormatSection> sections = format.Sections(cols);
+  if (sections.size() > static_cast<size_t>(kMaxFormatSections)) {
+    Fail(ErrorCode::kInternal, format.Name(), " declares more than ", kMaxFormatSections, " sections");
+  }
+  return sections;
+}
+
+// Returns row `i` of `x` contiguous: the row itself or a copy private to the thread.
+const float* ContiguousRow(TensorView<const float> x, int64_t i) {
+  if (x.has_contiguous_rows()) return x.row_data(i);
+  thread_local std::vector<float> copy;
+  copy.resize(static_cast<size_t>(x.cols()));
+  for (int64_t j = 0; j < x.cols(); ++j) copy[static_cast<size_t>(j)] = x(i, j);
+  return copy.data();
+}
+
+}  // namespace
+
+std::unique_ptr<QuantFormat> QuantFormatOf(const CompressedTensor& tensor) {
+  if (!IsQuantFormat(tensor.format())) {
+    Fail(ErrorCode::kInvalidArgument, "'", tensor.format(), "' is not a quantized weight format");
+  }
+  try {
+    return MakeQuantFormat(tensor.format(), tensor.metadata());
+  } catch (const Error& e) {
+    Fail(ErrorCode::kCorruptData, tensor.format(), " tensor has bad metadata: ", e.what());
+  }
+}
+
+CompressedTensor NewQuantTensor(const QuantFormat& format, const Shape& shape, const std::string& what) {
+  if (shape.rank() != 2 || shape.num_elements() == 0) {
+    Fail(ErrorCode::kInvalidArgument, what, ": ", format.Name(), " needs a non-empty 2-D weight, got shape ",
+         shape.ToString());
+  }
+  const std::string problem = format.CheckCols(shape.cols());
+  if (!problem.empty()) Fail(ErrorCode::kInvalidArgument, what, " ", shape.ToString(), ": ", problem);
+  CompressedTensor tensor(format.Name(), shape);
+  for (const auto& [key, value] : format.Meta()) tensor.SetMeta(key, value);
+  for (const FormatSection& s : RowSections(format, shape.cols())) {
+    tensor.AddSection(s.name, s.dtype, Shape{shape.rows(), s.row_elements});
+  }
+  if (format.UsesTensorScale()) tensor.AddSection(kTensorScale, DType::kF32, Shape{1});
+  return tensor;
+}
+
+size_t QuantTensorBytes(const QuantFormat& format, const Shape& shape) {
+  size_t row_bytes = 0;
+  for (const FormatSection& s : RowSections(format, shape.cols())) row_bytes += s.row_bytes();
+  return static_cast<size_t>(shape.rows()) * row_bytes + (format.UsesTensorScale() ? sizeof(float) : 0);
+}
+
+QuantRows BindQuantRows(const QuantFormat& format, CompressedTensor& tensor, float tensor_scale) {
+  const int64_t rows = tensor.shape().rows(), cols = tensor.shape().cols();
+  const std::vector<FormatSection> sections = RowSections(format, cols);
+  std::array<uint8_t*, kMaxFormatSections> base{};
+  std::array<size_t, kMaxFormatSections> row_bytes{};
+  for (size_t s = 0; s < sections.size(); ++s) {
+    for (CompressedSection& c : tensor.mutable_sections()) {
+      if (c.name == sections[s].name) base[s] = c.bytes.data();
+    }
+    if (base[s] == nullptr) Fail(ErrorCode::kInternal, format.Name(), " tensor lacks section ", sections[s].name);
+    row_bytes[s] = sections[s].row_bytes();
+  }
+  if (format.UsesTensorScale()) {
+    for (CompressedSection& c : tensor.mutable_sections()) {
+      if (c.name == kTensorScale) std::memcpy(c.bytes.data(), &tensor_scale, sizeof(float));
+    }
+  }
+  return QuantRows(rows, cols, tensor_scale, base, row_bytes);
+}
+
+ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTensor& tensor) {
+  const Shape& shape = tensor.shape();
+  if (shape.rank() != 2) {
+    Fail(ErrorCode::kCorruptData, format.Name(), " tensor has shape ", shape.ToString(), ", expected 2-D");
+  }
+  const int64_t rows = shape.rows(), cols = shape.cols();
+  const std::string problem = format.CheckCols(cols);
+  if (!problem.empty()) Fail(ErrorCode::kCorruptData, format.Name(), " tensor ", shape.ToString(), ": ", problem);
+  const std::vector<FormatSection> sections = RowSections(format, cols);
+  std::array<const uint8_t*, kMaxFormatSections> base{};
+  std::array<size_t, kMaxFormatSections> row_bytes{};
+  for (size_t s = 0; s < sections.size(); ++s) {
+    row_bytes[s] = sections[s].row_bytes();
+    base[s] = tensor.Section(sections[s].name, sections[s].dtype, static_cast<size_t>(rows) * row_bytes[s]).bytes.data();
+  }
+  float tensor_scale = 1.0f;
+  if (format.UsesTensorScale()) {
+    std::memcpy(&tensor_scale, tensor.Section(kTensorScale, DType::kF32, sizeof(float)).bytes.data(), sizeof(float));
+    if (!std::isfinite(tensor_scale)) {
+      Fail(ErrorCode::kCorruptData, format.Name(), " tensor scale is not finite (", tensor_scale, ")");
+    }
+  }
+  const ConstQuantRows view(rows, cols, tensor_scale, base, row_bytes);
+  for (int64_t i = 0; i < rows; ++i) format.ValidateRow(view.Row(i), cols, i);
+  return view;
+}
+
+TensorContext MakeTensorContext(const QuantFormat& format, TensorView<const float> weight, const std::string& what) {
+  RequireFiniteMatrix(weight, what.c_str());
+  TensorContext ctx;
+  ctx.min = weight(0, 0);
+  ctx.max = weight(0, 0);
+  for (int64_t i = 0; i < weight.rows(); ++i) {
+    for (int64_t j = 0; j < weight.cols(); ++j) {
+      ctx.min = std::min(ctx.min, weight(i, j));
+      ctx.max = std::max(ctx.max, weight(i, j));
+    }
+  }
+  ctx.tensor_scale = format.TensorScale(std::max(-ctx.min, ctx.max));
+  return ctx;
+}
+
+CompressedTensor QuantizeTensor(const QuantFormat& format, TensorView<const float> weight, const float* importance,
+                                const std::string& what) {
+  const TensorContext ctx = MakeTensorContext(format, weight, what);
+  CompressedTensor tensor = NewQuantTensor(format, weight.shape(), what);
+  const QuantRows rows = BindQuantRows(format, tensor, ctx.tensor_scale);
+  ParallelFor(rows.rows(), [&](int64_t i) {
+    format.QuantizeRow(ContiguousRow(weight, i), importance, rows.cols(), ctx, rows.Row(i));
+  });
+  return tensor;
+}
+
+void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out) {
+  const auto format = QuantFormatOf(tensor);
+  const ConstQuantRows rows = ValidateQuantRows(*format, tensor);
+  if (out.shape() != tensor.shape()) {
+    Fail(ErrorCode::kShapeMismatch, format->Name(), ": output view ", out.shape().ToString(), " does not match ",
+         tensor.shape().ToString());
+  }
+  const bool direct = out.has_contiguous_rows();
+#pragma omp parallel
+  {
+    std::vector<float> scratch(direct ? 0 : static_cast<size_t>(rows.cols()));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < rows.rows(); ++i) {
+      float* dst = direct ? out.row_data(i) : scratch.data();
+      format->DequantizeRow(rows.Row(i), rows.cols(), rows.tensor_scale(), dst);
+      if (!direct) {
+        for (int64_t j = 0; j < rows.cols(); ++j) out(i, j) = scratch[static_cast<size_t>(j)];
+      }
+    }
+  }
+}
+
+void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y) {
+  const auto format = QuantFormatOf(tensor);
+  const ConstQuantRows rows = ValidateQuantRows(*format, tensor);
+#pragma omp parallel
+  {
+    std::vector<float> scratch(static_cast<size_t>(rows.cols()));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < rows.rows(); ++i) {
+      y[i] = format->DotRow(rows.Row(i), rows.cols(), rows.tensor_scale(), x, scratch.data());
+    }
+  }
+}
+
+}  // namespace shrink

@@ -1,0 +1,56 @@
+// FormatQuantizer: format option parsing and the decode/size/MatVec shared by quantizer methods.
+#include "shrink/quant/format_quantizer.h"
+
+#include <algorithm>
+
+#include "shrink/formats/quant_tensor.h"
+
+namespace shrink {
+namespace {
+
+// Returns the format settings among `options` (every format spec but "format" itself).
+std::map<std::string, std::string> FormatSettingsOf(const Options& options) {
+  std::map<std::string, std::string> settings;
+  for (const OptionSpec& spec : QuantFormatSpecs()) {
+    if (spec.name != "format") settings[spec.name] = options.values().at(spec.name);
+  }
+  return settings;
+}
+
+}  // namespace
+
+std::vector<OptionSpec> FormatQuantizer::WithFormatSpecs(std::vector<OptionSpec> method_specs) {
+  std::vector<OptionSpec> specs = QuantFormatSpecs();
+  specs.insert(specs.end(), method_specs.begin(), method_specs.end());
+  return specs;
+}
+
+FormatQuantizer::FormatQuantizer(const std::string& method, const Options& options,
+                                 const std::vector<OptionSpec>& method_specs)
+    : reader_(method, options, WithFormatSpecs(method_specs)), options_(reader_.Resolved()) {
+  format_ = MakeQuantFormat(reader_.String("format"), FormatSettingsOf(options_));
+}
+
+void FormatQuantizer::Decompress(const CompressedTensor& compressed, TensorView<float> out) const {
+  DequantizeTensor(compressed, out);
+}
+
+size_t FormatQuantizer::EstimateBytes(const Shape& shape) const { return QuantTensorBytes(*format_, shape); }
+
+void FormatQuantizer::MatVec(const CompressedTensor& compressed, const float* x, float* y) const {
+  QuantMatVec(compressed, x, y);
+}
+
+std::vector<float> ChannelImportance(const CalibrationStats* stats, int64_t cols, const std::string& method) {
+  if (stats == nullptr) return {};
+  if (stats->num_channels() != cols) {
+    Fail(ErrorCode::kShapeMismatch, method, ": calibration statistics describe ", stats->num_channels(),
+         " input channels, the weight has ", cols);
+  }
+  const double tokens = std::max<double>(1.0, static_cast<double>(stats->token_count()));
+  std::vector<float> importance(static_cast<size_t>(cols));
+  for (int64_t j = 0; j < cols; ++j) importance[static_cast<size_t>(j)] = static_cast<float>(stats->gram()(j, j) / tokens);
+  return importance;
+}
+
+}  // namespace shrink
