@@ -5,6 +5,7 @@
 
 #include "shrink/formats/quant_format.h"
 #include "shrink/kvcache/full_cache.h"
+#include "shrink/quant/gptq.h"
 #include "shrink/quant/rtn.h"
 
 namespace shrink {
@@ -15,6 +16,11 @@ void RegisterBuiltins(Registry& registry) {
                      RtnQuantizer::Specs(),
                      [](const Options& o) { return std::make_unique<RtnQuantizer>(o); },
                      /*conformance_max_rel_rms=*/0.12});
+  registry.Register({"gptq", Family::kQuantizer,
+                     "GPTQ: column-by-column rounding with inverse-Hessian error feedback, into any format",
+                     GptqQuantizer::Specs(), [](const Options& o) { return std::make_unique<GptqQuantizer>(o); },
+                     // Weight-space error is above rtn's: GPTQ trades it for lower output error.
+                     /*conformance_max_rel_rms=*/0.2});
   registry.Register({"full", Family::kKvCache, "uncompressed KV cache with exact attention (the reference)",
                      FullKvCache::Specs(), [](const Options& o) { return std::make_unique<FullKvCache>(o); }});
 }

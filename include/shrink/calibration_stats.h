@@ -93,6 +93,19 @@ class CalibrationStats {
   int64_t token_count_ = 0;
 };
 
+// Returns the layer's mean squared output error over the calibration tokens,
+// tr((W - Ŵ) XᵀX (W - Ŵ)ᵀ) / tokens: the objective GPTQ, AWQ and SparseGPT minimise.
+inline double LayerOutputError(const CalibrationStats& stats, TensorView<const float> weight,
+                               TensorView<const float> approx) {
+  if (weight.shape() != approx.shape() || weight.rank() != 2 || weight.cols() != stats.num_channels()) {
+    Fail(ErrorCode::kShapeMismatch, "output error of ", weight.shape().ToString(), " vs ", approx.shape().ToString(),
+         " with statistics of ", stats.num_channels(), " channels");
+  }
+  const Eigen::MatrixXd delta = (AsEigen(weight) - AsEigen(approx)).template cast<double>();
+  const double tokens = std::max<double>(1.0, static_cast<double>(stats.token_count()));
+  return (delta * stats.gram()).cwiseProduct(delta).sum() / tokens;
+}
+
 }  // namespace shrink
 
 #endif  // SHRINK_CALIBRATION_STATS_H_

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,22 @@ std::vector<std::string> WeightCompressorNames() {
 
 class WeightConformanceTest : public ::testing::TestWithParam<std::string> {};
 
+// Returns statistics of `n` channels with unequal scales and neighbouring channels correlated
+// (a banded XᵀX of 1000 tokens), for methods that need calibration.
+CalibrationStats BandedStats(int64_t n) {
+  const double tokens = 1000.0;
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(n, n);
+  Eigen::VectorXd sum_sq(n);
+  for (int64_t j = 0; j < n; ++j) {
+    const double scale = 0.2 + static_cast<double>((j * 37) % 50) / 10.0;
+    gram(j, j) = tokens * scale * scale;
+    sum_sq(j) = gram(j, j);
+  }
+  for (int64_t j = 1; j < n; ++j) gram(j, j - 1) = gram(j - 1, j) = 0.45 * std::sqrt(gram(j, j) * gram(j - 1, j - 1));
+  const Eigen::VectorXd sum_abs = sum_sq.cwiseSqrt() * std::sqrt(tokens);
+  return CalibrationStats::FromParts(gram, sum_abs, sum_sq, sum_abs.cast<float>() / 100.0f, 1000);
+}
+
 void ExpectSameSections(const CompressedTensor& a, const CompressedTensor& b) {
   ASSERT_EQ(a.sections().size(), b.sections().size());
   for (size_t s = 0; s < a.sections().size(); ++s) {
@@ -40,11 +57,13 @@ TEST_P(WeightConformanceTest, RoundTripsSizesAndIsDeterministic) {
   for (const Shape& shape : {Shape{4096, 4096}, Shape{97, 131}}) {
     SCOPED_TRACE(shape.ToString());
     const Tensor w = testing::RandomMatrix(shape[0], shape[1], 42);
+    const CalibrationStats banded = BandedStats(shape[1]);
+    const CalibrationStats* stats = compressor->NeedsCalibration() ? &banded : nullptr;
     SetNumThreads(1);
-    const CompressedTensor one = compressor->Compress(w.View<float>(), nullptr);
+    const CompressedTensor one = compressor->Compress(w.View<float>(), stats);
     SetNumThreads(2);
-    const CompressedTensor two = compressor->Compress(w.View<float>(), nullptr);
-    const CompressedTensor again = compressor->Compress(w.View<float>(), nullptr);
+    const CompressedTensor two = compressor->Compress(w.View<float>(), stats);
+    const CompressedTensor again = compressor->Compress(w.View<float>(), stats);
     SetNumThreads(0);
     ExpectSameSections(one, two);
     ExpectSameSections(two, again);
