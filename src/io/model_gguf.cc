@@ -1,7 +1,11 @@
 // Model reader and writer for GGUF files: tensors, ggml block types, and llama.* metadata.
 #include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "shrink/formats/quant_format.h"
 #include "shrink/io/gguf.h"
 #include "src/io/model_formats.h"
 
@@ -60,6 +64,34 @@ std::vector<std::pair<std::string, GgufValue>> ConfigMeta(const ModelConfig& c) 
   return kv;
 }
 
+// Returns the shrink format name of a ggml block type ("q4_K" -> "q4_k") when shrink decodes it.
+std::optional<std::string> QuantFormatOfGgmlType(const GgmlTypeInfo& type) {
+  std::string name = type.name;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (!IsQuantFormat(name)) return std::nullopt;
+  return name;
+}
+
+// Returns the ggml type that stores tensors of quantized format `format` as they are, if any.
+const GgmlTypeInfo* GgmlTypeOfQuantFormat(const std::string& format) {
+  constexpr uint32_t kMaxGgmlTypeId = 64;
+  for (uint32_t id = 0; id < kMaxGgmlTypeId; ++id) {
+    const GgmlTypeInfo* type = FindGgmlType(id);
+    if (type != nullptr && QuantFormatOfGgmlType(*type) == format) return type;
+  }
+  return nullptr;
+}
+
+// Returns a ggml-typed matrix of `num_bytes` at `data` as a compressed tensor of `format`: its
+// blocks are the format's single "blocks" section, row by row.
+CompressedTensor GgmlBlocksTensor(const std::string& format, const Shape& shape, const uint8_t* data,
+                                  uint64_t num_bytes) {
+  CompressedTensor ct(format, shape);
+  uint8_t* blocks = ct.AddSection("blocks", DType::kU8, Shape{shape.rows(), static_cast<int64_t>(num_bytes) / shape.rows()});
+  std::copy(data, data + num_bytes, blocks);
+  return ct;
+}
+
 }  // namespace
 
 Model LoadGgufModel(std::shared_ptr<const MappedFile> file) {
@@ -75,6 +107,14 @@ Model LoadGgufModel(std::shared_ptr<const MappedFile> file) {
     entry.info.num_bytes = t.num_bytes;
     entry.stored = reader.Bytes(t);
     if (!type->dtype) entry.ggml_type = t.ggml_type;
+    const std::optional<std::string> format = type->dtype ? std::nullopt : QuantFormatOfGgmlType(*type);
+    if (format && t.shape.rank() == 2 && t.shape.rows() > 0) {
+      entry.info.compressed = true;
+      entry.info.format = *format;
+      entry.load_compressed = [format = *format, shape = t.shape, data = entry.stored, bytes = t.num_bytes] {
+        return GgmlBlocksTensor(format, shape, data, bytes);
+      };
+    }
     model.AddEntry(std::move(entry));
   }
   if (auto config = ReadConfig(reader)) model.set_config(*config);
@@ -107,10 +147,23 @@ void SaveGgufModel(const Model& model, const std::string& path) {
   }
   for (const auto& [key, value] : meta) writer.AddMeta(key, value);
 
+  std::vector<CompressedTensor> compressed;  // kept alive until the file is written
+  compressed.reserve(model.entries().size());
   for (const Model::Entry& e : model.entries()) {
     if (e.info.compressed) {
-      Fail(ErrorCode::kUnsupported, "tensor '", e.info.name, "' is compressed with ", e.info.format,
-           ", which has no GGUF type; write .safetensors, or decompress first");
+      const GgmlTypeInfo* type = GgmlTypeOfQuantFormat(e.info.format);
+      if (type == nullptr) {
+        Fail(ErrorCode::kUnsupported, "tensor '", e.info.name, "' is compressed as ", e.info.format,
+             ", which has no GGUF type; write .safetensors, quantize to a ggml format (q4_0, q4_k, ...), or "
+             "decompress first");
+      }
+      compressed.push_back(e.load_compressed());
+      const CompressedSection* blocks = compressed.back().FindSection("blocks");
+      if (blocks == nullptr || compressed.back().sections().size() != 1) {
+        Fail(ErrorCode::kCorruptData, "tensor '", e.info.name, "' (", e.info.format, ") lacks its blocks section");
+      }
+      writer.AddTensor(e.info.name, type->id, e.info.shape, blocks->bytes.data(), blocks->bytes.size());
+      continue;
     }
     if (!e.info.dtype) {
       writer.AddTensor(e.info.name, e.ggml_type, e.info.shape, e.stored, e.info.num_bytes);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "shrink/io/safetensors.h"
+#include "src/linalg/dense.h"
 
 namespace shrink {
 namespace {
@@ -20,6 +21,24 @@ const char* SiteSuffix(LinearInput where) {
   return "?";
 }
 
+}  // namespace
+
+void AccumulateInputs(CalibrationStats& stats, TensorView<const float> x) {
+  const int64_t n = stats.num_channels();
+  if (x.rank() != 2 || x.cols() != n) {
+    Fail(ErrorCode::kShapeMismatch, "calibration input ", x.shape().ToString(), " does not have ", n, " channels");
+  }
+  const RowMatrixF rows = AsEigen(x);  // dense row-major copy for the kernels
+  RowMatrixF gram = RowMatrixF::Zero(n, n);
+  linalg::GramAccumulate(rows.data(), x.rows(), n, gram.data());
+  const Eigen::MatrixXd xd = rows.cast<double>();
+  stats.Merge(CalibrationStats::FromParts(gram.cast<double>(), xd.cwiseAbs().colwise().sum().transpose(),
+                                          xd.cwiseAbs2().colwise().sum().transpose(),
+                                          rows.cwiseAbs().colwise().maxCoeff().transpose(), x.rows()));
+}
+
+namespace {
+
 // Accumulates the inputs of every linear layer (of one block, or all) into a CalibrationSet.
 class StatsObserver : public ForwardObserver {
  public:
@@ -27,7 +46,7 @@ class StatsObserver : public ForwardObserver {
   void OnLinearInput(int64_t layer, LinearInput where, const RowMatrixF& x) override {
     if (only_layer_ >= 0 && layer != only_layer_) return;
     auto [it, added] = set_.sites().try_emplace(CalibrationSiteName(layer, where), x.cols());
-    it->second.Accumulate(TensorView<const float>(x.data(), Shape{x.rows(), x.cols()}));
+    AccumulateInputs(it->second, TensorView<const float>(x.data(), Shape{x.rows(), x.cols()}));
   }
 
  private:

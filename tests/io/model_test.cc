@@ -128,7 +128,7 @@ TEST(ModelTest, CompressedTensorsRoundTripThroughSafetensors) {
   const Model q = Model::Load(dir.File("q.safetensors"));
   const ModelTensorInfo& info = q.Info(name);
   EXPECT_TRUE(info.compressed);
-  EXPECT_EQ(info.format, "rtn");
+  EXPECT_EQ(info.format, "int");
   EXPECT_EQ(info.shape, (Shape{172, 64}));
   EXPECT_NEAR(info.bits_per_weight(), 3.0 + 24.0 / 32.0, 1e-9);
   const Tensor got = q.ReadF32(name);
@@ -144,7 +144,7 @@ TEST(ModelTest, CompressedTensorsRoundTripThroughSafetensors) {
   plain.SetTensor(name, plain.ReadF32(name));
   plain.Save(dir.File("plain.safetensors"));
   EXPECT_FALSE(Model::Load(dir.File("plain.safetensors")).Info(name).compressed);
-  // GGUF cannot hold rtn tensors: a clear error, and no file left behind.
+  // GGUF cannot hold int-grid tensors: a clear error, and no file left behind.
   const Error e = testing::CatchError([&] { q.Save(dir.File("q.gguf")); });
   EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
   EXPECT_THAT(e.what(), HasSubstr(name));
@@ -164,7 +164,7 @@ TEST(ModelTest, BrokenCompressedMetadataIsReportedNotTrusted) {
     writer.Write(dir.File("c.safetensors"));
   };
   const std::string good =
-      R"({"format":"rtn","shape":[8,32],"sections":["packed","scale","zero_point"],"meta":{"bits":"4","group_size":"32","symmetric":"0","scale_bytes":"2"}})";
+      R"({"format":"int","shape":[8,32],"sections":["packed","scale","zero_point"],"meta":{"bits":"4","group":"32","sym":"false","scale_dtype":"f16"}})";
   write(good, true);
   EXPECT_NO_THROW(Model::Load(dir.File("c.safetensors")).ReadF32("w"));
   auto expect_error = [&](const std::string& desc, bool with_section, const char* what) {
@@ -175,8 +175,8 @@ TEST(ModelTest, BrokenCompressedMetadataIsReportedNotTrusted) {
   };
   expect_error("{not json", true, "not a JSON object");
   expect_error(good, false, "no entry 'w_scale'");
-  expect_error(R"({"format":"rtn","shape":[8,-32],"sections":[],"meta":{}})", true, "bad shape");
-  expect_error(R"({"format":"rtn","shape":[8,32],"sections":["packed"],"meta":{"bits":"4"}})", true, "metadata");
+  expect_error(R"({"format":"int","shape":[8,-32],"sections":[],"meta":{}})", true, "bad shape");
+  expect_error(R"({"format":"int","shape":[8,32],"sections":["packed"],"meta":{"bits":"12"}})", true, "metadata");
   std::string wrong_shape = good;
   wrong_shape.replace(wrong_shape.find("[8,32]"), 6, "[8,33]");
   expect_error(wrong_shape, true, "section");

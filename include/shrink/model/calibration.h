@@ -57,6 +57,11 @@ inline constexpr int64_t kDefaultCalibrationFirstToken = 200 * 256;
 // options.context tokens (a shorter last one included) and returns the statistics at every
 // site. Memory does not depend on `count`. Throws kInvalidArgument for a range outside `tokens`
 // or a token outside the vocabulary.
+// Adds the rows of `x` (tokens x channels) to `stats`, as CalibrationStats::Accumulate does, with
+// XᵀX computed by the library's multithreaded dense kernels (f32 products within a call,
+// accumulated in f64 across calls). Throws kShapeMismatch on a channel mismatch.
+void AccumulateInputs(CalibrationStats& stats, TensorView<const float> x);
+
 CalibrationSet Calibrate(const LlamaModel& model, const std::vector<int32_t>& tokens, int64_t first_token,
                          int64_t count, const CalibrationOptions& options = {});
 
