@@ -76,11 +76,11 @@ void BM_MatVec_F32(benchmark::State& state) {
 }
 BENCHMARK(BM_MatVec_F32)->Name("BM_MatVec/f32")->Unit(benchmark::kMillisecond);
 
-// Registers the three benchmarks of every format (the "int" format as 4-bit, group 128).
+// Registers the three benchmarks of every format with its default settings (int: 4-bit, group 128).
 const bool kRegistered = [] {
   for (const std::string& name : QuantFormatNames()) {
     // Formats live for the whole run, as the registered benchmarks do.
-    const QuantFormat* format = MakeQuantFormat(name, {{"bits", "4"}, {"group", "128"}}).release();
+    const QuantFormat* format = MakeQuantFormat(name, {}).release();
     const std::string label = name == "int" ? "int4_g128" : name;
     benchmark::RegisterBenchmark(("BM_Quantize/" + label).c_str(), Quantize, format)->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BM_Dequantize/" + label).c_str(), Dequantize, format)->Unit(benchmark::kMillisecond);

@@ -8,6 +8,7 @@
 #include "shrink/core/threads.h"
 #include "shrink/model/calibration.h"
 #include "shrink/quant/gptq.h"
+#include "src/linalg/dense.h"
 
 namespace shrink {
 namespace {
@@ -36,6 +37,7 @@ CalibrationStats StatsOfInputs() {
 void BM_Gram(benchmark::State& state) {
   SetNumThreads(2);
   for (auto _ : state) benchmark::DoNotOptimize(StatsOfInputs());
+  state.SetLabel(linalg::DenseBackendName());
   SetNumThreads(0);
 }
 BENCHMARK(BM_Gram)->Name("BM_Gram/4096x2048")->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -54,6 +56,7 @@ void BM_Gptq(benchmark::State& state) {
       benchmark::DoNotOptimize(gptq.Compress(w.View<float>(), &precomputed));
     }
   }
+  state.SetLabel(linalg::DenseBackendName());
   SetNumThreads(0);
 }
 BENCHMARK(BM_Gptq)->Name("BM_Gptq/4096x4096")->ArgName("with_gram")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)

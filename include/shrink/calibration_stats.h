@@ -9,6 +9,7 @@
 
 #include "shrink/core/eigen.h"
 #include "shrink/core/error.h"
+#include "shrink/core/memory.h"
 #include "shrink/core/tensor_view.h"
 
 namespace shrink {
@@ -22,10 +23,13 @@ class CalibrationStats {
   CalibrationStats() = default;
   // Starts empty statistics for inputs with `num_channels` channels.
   explicit CalibrationStats(int64_t num_channels)
-      : gram_(Eigen::MatrixXd::Zero(num_channels, num_channels)),
+      : gram_(num_channels, num_channels),
         sum_abs_(Eigen::VectorXd::Zero(num_channels)),
         sum_sq_(Eigen::VectorXd::Zero(num_channels)),
-        max_abs_(Eigen::VectorXf::Zero(num_channels)) {}
+        max_abs_(Eigen::VectorXf::Zero(num_channels)) {
+    AdviseHugePages(gram_.data(), static_cast<size_t>(gram_.size()) * sizeof(double));
+    gram_.setZero();
+  }
 
   int64_t num_channels() const { return gram_.rows(); }
   int64_t token_count() const { return token_count_; }
@@ -65,6 +69,21 @@ class CalibrationStats {
   Eigen::VectorXd MeanSquare() const { return sum_sq_ / std::max<double>(1.0, static_cast<double>(token_count_)); }
   // Returns per-channel max |x|.
   const Eigen::VectorXf& MaxAbs() const { return max_abs_; }
+
+  // Adds the statistics of `tokens` inputs given as parts: `gram` (XᵀX, num_channels² floats,
+  // either order: it is symmetric) and the per-channel sums and maxima of those inputs.
+  void AccumulateParts(const float* gram, const Eigen::VectorXd& sum_abs, const Eigen::VectorXd& sum_sq,
+                       const Eigen::VectorXf& max_abs, int64_t tokens) {
+    const auto n = num_channels();
+    if (sum_abs.size() != n || sum_sq.size() != n || max_abs.size() != n || tokens < 0) {
+      Fail(ErrorCode::kShapeMismatch, "calibration statistics parts disagree in size");
+    }
+    gram_ += Eigen::Map<const Eigen::MatrixXf>(gram, n, n).template cast<double>();
+    sum_abs_ += sum_abs;
+    sum_sq_ += sum_sq;
+    max_abs_ = max_abs_.cwiseMax(max_abs);
+    token_count_ += tokens;
+  }
 
   // Rebuilds statistics from stored parts (used by readers); throws kShapeMismatch if the
   // parts disagree in size.

@@ -82,6 +82,9 @@ std::unique_ptr<QuantFormat> MakeQuantFormat(const std::string& name,
   FormatSettings s;
   s.bits = static_cast<int>(reader.Int("bits"));
   s.group = reader.Int("group");
+  // The default group (128) is the int format's; fp8 keeps a scale per output channel unless
+  // told otherwise.
+  if (settings.count("group") == 0 && name.rfind("fp8_", 0) == 0) s.group = 0;
   s.symmetric = reader.Bool("sym");
   s.scale_dtype = reader.String("scale_dtype") == "f32" ? DType::kF32 : DType::kF16;
   s.clip = reader.Bool("clip");

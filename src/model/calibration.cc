@@ -28,13 +28,20 @@ void AccumulateInputs(CalibrationStats& stats, TensorView<const float> x) {
   if (x.rank() != 2 || x.cols() != n) {
     Fail(ErrorCode::kShapeMismatch, "calibration input ", x.shape().ToString(), " does not have ", n, " channels");
   }
-  const RowMatrixF rows = AsEigen(x);  // dense row-major copy for the kernels
-  RowMatrixF gram = RowMatrixF::Zero(n, n);
-  linalg::GramAccumulate(rows.data(), x.rows(), n, gram.data());
-  const Eigen::MatrixXd xd = rows.cast<double>();
-  stats.Merge(CalibrationStats::FromParts(gram.cast<double>(), xd.cwiseAbs().colwise().sum().transpose(),
-                                          xd.cwiseAbs2().colwise().sum().transpose(),
-                                          rows.cwiseAbs().colwise().maxCoeff().transpose(), x.rows()));
+  Tensor rows(DType::kF32, x.shape());  // dense row-major copy for the kernels
+  Tensor gram(DType::kF32, Shape{n, n});
+  auto xm = AsEigen(rows.View<float>());
+  xm = AsEigen(x);
+  linalg::GramAccumulate(rows.data<float>(), x.rows(), n, gram.data<float>());
+  Eigen::VectorXd sum_abs = Eigen::VectorXd::Zero(n), sum_sq = Eigen::VectorXd::Zero(n);
+  Eigen::VectorXf max_abs = Eigen::VectorXf::Zero(n);
+  for (int64_t t = 0; t < x.rows(); ++t) {
+    const auto row = xm.row(t).transpose().cast<double>().eval();
+    sum_abs += row.cwiseAbs();
+    sum_sq += row.cwiseAbs2();
+    max_abs = max_abs.cwiseMax(xm.row(t).transpose().cwiseAbs());
+  }
+  stats.AccumulateParts(gram.data<float>(), sum_abs, sum_sq, max_abs, x.rows());
 }
 
 namespace {

@@ -3,7 +3,6 @@
 #include "src/quant/error_feedback.h"
 
 #include <algorithm>
-#include <vector>
 
 #include "src/core/parallel.h"
 #include "src/linalg/dense.h"
@@ -19,8 +18,8 @@ constexpr int64_t kRowChunk = 64;
 void RunErrorFeedback(const InverseHessianFactor& factor, float* wt, int64_t rows, int64_t block,
                       ColumnRounder& rounder) {
   const int64_t n = factor.n;
-  const float* u = factor.u.data();
-  std::vector<float> errors(static_cast<size_t>(block * rows));  // the block's scaled errors
+  const float* u = factor.u.data<float>();
+  Tensor errors(DType::kF32, Shape{block, rows});  // the block's scaled errors
   const int64_t chunks = (rows + kRowChunk - 1) / kRowChunk;
   for (int64_t begin = 0; begin < n; begin += block) {
     const int64_t end = std::min(n, begin + block);
@@ -31,7 +30,7 @@ void RunErrorFeedback(const InverseHessianFactor& factor, float* wt, int64_t row
         float* w = wt + k * rows;
         rounder.Round(k, wt, rows, w, q, r0, r1);
         const float inv_diag = 1.0f / u[k * n + k];
-        float* err = errors.data() + (k - begin) * rows;
+        float* err = errors.data<float>() + (k - begin) * rows;
         for (int64_t r = r0; r < r1; ++r) {
           err[r] = (w[r] - q[r - r0]) * inv_diag;
           w[r] = q[r - r0];
@@ -46,7 +45,7 @@ void RunErrorFeedback(const InverseHessianFactor& factor, float* wt, int64_t row
     if (end < n) {
       // W[:, end:] -= Err · U[begin:end, end:], i.e. wt[end:, :] -= U[begin:end, end:]ᵀ · errors.
       linalg::Gemm(/*transpose_a=*/true, /*transpose_b=*/false, n - end, rows, end - begin, -1.0f,
-                   u + begin * n + end, n, errors.data(), rows, 1.0f, wt + end * rows, rows);
+                   u + begin * n + end, n, errors.data<float>(), rows, 1.0f, wt + end * rows, rows);
     }
   }
 }

@@ -8,11 +8,11 @@
 namespace shrink {
 namespace {
 
-// Returns the format settings among `options` (every format spec but "format" itself).
+// Returns the format settings given in `options` (defaults are the format's own).
 std::map<std::string, std::string> FormatSettingsOf(const Options& options) {
   std::map<std::string, std::string> settings;
   for (const OptionSpec& spec : QuantFormatSpecs()) {
-    if (spec.name != "format") settings[spec.name] = options.values().at(spec.name);
+    if (spec.name != "format" && options.Has(spec.name)) settings[spec.name] = options.values().at(spec.name);
   }
   return settings;
 }
@@ -28,7 +28,10 @@ std::vector<OptionSpec> FormatQuantizer::WithFormatSpecs(std::vector<OptionSpec>
 FormatQuantizer::FormatQuantizer(const std::string& method, const Options& options,
                                  const std::vector<OptionSpec>& method_specs)
     : reader_(method, options, WithFormatSpecs(method_specs)), options_(reader_.Resolved()) {
-  format_ = MakeQuantFormat(reader_.String("format"), FormatSettingsOf(options_));
+  format_ = MakeQuantFormat(reader_.String("format"), FormatSettingsOf(options));
+  for (const auto& [key, value] : format_->Meta()) {  // report the settings the format applies
+    if (options_.Has(key)) options_.Set(key, value);
+  }
 }
 
 void FormatQuantizer::Decompress(const CompressedTensor& compressed, TensorView<float> out) const {

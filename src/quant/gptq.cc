@@ -114,11 +114,12 @@ CompressedTensor GptqQuantizer::Compress(TensorView<const float> weight, const C
   const InverseHessianFactor factor = FactorInverseHessian(*stats, damp_, act_order_, Name());
 
   const int64_t n = weight.cols(), m = weight.rows();
-  std::vector<float> wt(static_cast<size_t>(n * m));  // processing order, one column per row
+  Tensor wt(DType::kF32, Shape{n, m});  // processing order, one column per row
+  float* w = wt.data<float>();
   ParallelFor(n, [&](int64_t k) {
     const int64_t c = factor.order[static_cast<size_t>(k)];
     const bool dead = factor.dead[static_cast<size_t>(c)];
-    for (int64_t r = 0; r < m; ++r) wt[static_cast<size_t>(k * m + r)] = dead ? 0.0f : weight(r, c);
+    for (int64_t r = 0; r < m; ++r) w[k * m + r] = dead ? 0.0f : weight(r, c);
   });
 
   FormatRounder rounder(format(), factor, importance, ctx, rows);
@@ -128,7 +129,7 @@ CompressedTensor GptqQuantizer::Compress(TensorView<const float> weight, const C
   }
   const int64_t format_block = format().BlockSize(n);
   const int64_t lazy = format_block < n ? format_block * std::max<int64_t>(1, block_ / format_block) : block_;
-  RunErrorFeedback(factor, wt.data(), m, lazy, rounder);
+  RunErrorFeedback(factor, w, m, lazy, rounder);
   rounder.PutAllLevels();
   return out;
 }

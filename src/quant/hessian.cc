@@ -36,24 +36,24 @@ InverseHessianFactor FactorInverseHessian(const CalibrationStats& stats, double 
   // The reversed, permuted Hessian J P H Pᵀ J: its lower Cholesky factor L' gives
   // U = J L'⁻¹ J, the upper Cholesky factor of (P H Pᵀ)⁻¹, with one factorization and one
   // triangular inverse.
-  std::vector<float>& h = f.u;
-  h.assign(static_cast<size_t>(n * n), 0.0f);
+  f.u = Tensor(DType::kF32, Shape{n, n});
+  float* h = f.u.data<float>();
   for (int64_t a = 0; a < n; ++a) {
     const int64_t ca = f.order[static_cast<size_t>(n - 1 - a)];
     for (int64_t b = 0; b <= a; ++b) {
       const int64_t cb = f.order[static_cast<size_t>(n - 1 - b)];
       double v = f.dead[static_cast<size_t>(ca)] || f.dead[static_cast<size_t>(cb)] ? 0.0 : gram(ca, cb) / tokens;
       if (a == b) v = (f.dead[static_cast<size_t>(ca)] ? 1.0 : v) + f.damp_absolute;
-      h[static_cast<size_t>(a * n + b)] = static_cast<float>(v);
+      h[a * n + b] = static_cast<float>(v);
     }
   }
-  if (!linalg::CholeskyLower(h.data(), n)) {
+  if (!linalg::CholeskyLower(h, n)) {
     Fail(ErrorCode::kInvalidArgument, method, ": the layer's Hessian XᵀX is not positive definite with damp=", damp,
          " (relative to its mean diagonal); raise damp (e.g. 0.1) or calibrate on more tokens");
   }
-  linalg::InvertLower(h.data(), n);
+  linalg::InvertLower(h, n);
   // Reverse both axes in place: U[i][j] = L'⁻¹[n-1-i][n-1-j].
-  std::reverse(h.begin(), h.end());
+  std::reverse(h, h + n * n);
   return f;
 }
 

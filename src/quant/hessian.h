@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "shrink/calibration_stats.h"
+#include "shrink/core/tensor.h"
 
 namespace shrink {
 
 // Holds U (n x n, row-major, upper-triangular) in processing order and the column order.
 struct InverseHessianFactor {
   int64_t n = 0;
-  std::vector<float> u;           // U[i][j] = u[i * n + j]
+  Tensor u;                       // f32 [n, n]: U[i][j] = u.data<float>()[i * n + j]
   std::vector<int64_t> order;     // order[k] = the input channel processed k-th
   std::vector<bool> dead;         // channels never active (diag(H) == 0): their weights are zeroed
   double damp_absolute = 0.0;     // the λ added to diag(H)

@@ -13,6 +13,7 @@
 
 #include "shrink/core/dtype.h"
 #include "shrink/core/error.h"
+#include "shrink/core/memory.h"
 #include "shrink/core/shape.h"
 #include "shrink/core/tensor_view.h"
 
@@ -35,6 +36,7 @@ class Tensor {
     const size_t padded = (num_bytes_ + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
     void* p = padded == 0 ? nullptr : std::aligned_alloc(kTensorAlignment, padded);
     if (padded != 0 && p == nullptr) throw std::bad_alloc();
+    AdviseHugePages(p, padded);
     if (p) std::memset(p, 0, padded);
     data_.reset(static_cast<std::byte*>(p));
   }
