@@ -1,0 +1,127 @@
+// QuantizeModel: per-tensor method and format choice, calibration and the report.
+#include "shrink/quant/quantize_model.h"
+
+#include <map>
+#include <optional>
+#include <memory>
+#include <set>
+
+#include "shrink/core/metrics.h"
+#include "shrink/quant/format_quantizer.h"
+#include "shrink/registry.h"
+
+namespace shrink {
+namespace {
+
+// Returns true for the tensors QuantizeModel compresses.
+bool Selected(const ModelTensorInfo& t, bool embeddings) {
+  if (t.compressed || !t.dtype || !IsFloat(*t.dtype) || t.shape.rank() != 2) return false;
+  return embeddings || t.name != kTokenEmbeddingName;
+}
+
+// Quantizes tensors one at a time into the model, choosing method and format per tensor.
+class TensorQuantizer {
+ public:
+  TensorQuantizer(const WeightCompressor& method, const QuantizeModelOptions& options)
+      : method_(method), options_(options) {}
+
+  void Quantize(Model& model, const ModelTensorInfo& t, const CalibrationStats* stats) {
+    const std::string format = options_.format_for_tensor ? options_.format_for_tensor(t) : "";
+    const bool fallback = stats == nullptr && method_.NeedsCalibration();
+    const WeightCompressor& used = Variant(fallback ? "rtn" : method_.Name(), format);
+    if (const auto* q = dynamic_cast<const FormatQuantizer*>(&used)) {
+      const std::string problem = q->format().CheckCols(t.shape.cols());
+      if (!problem.empty() && options_.skip_incompatible) {
+        report_.kept.emplace_back(t.name, problem);
+        return;
+      }
+      if (!problem.empty()) {
+        Fail(ErrorCode::kInvalidArgument, "tensor '", t.name, "' ", t.shape.ToString(), ": ", problem,
+             "; or keep such tensors unquantized (skip_incompatible; --skip-incompatible in the tool)");
+      }
+    }
+    const Tensor weight = model.ReadF32(t.name);
+    CompressedTensor ct;
+    try {
+      ct = used.Compress(weight.View<float>(), stats);
+    } catch (const Error& e) {
+      Fail(e.code(), "tensor '", t.name, "': ", e.message());
+    }
+    Tensor back(DType::kF32, weight.shape());
+    used.Decompress(ct, back.View<float>());
+    QuantizedTensorReport r;
+    r.name = t.name;
+    r.shape = t.shape;
+    r.method = used.Name();
+    r.format = ct.format();
+    r.bytes_before = t.num_bytes;
+    r.bytes_after = ct.num_bytes();
+    r.bits_per_weight = ct.bits_per_weight();
+    r.rel_rms_error = RelativeRmsError(weight.data<float>(), back.data<float>(), weight.num_elements());
+    report_.tensors.push_back(r);
+    model.SetCompressed(t.name, std::move(ct));
+  }
+
+  QuantizeModelReport& report() { return report_; }
+
+ private:
+  // Returns `name` with the method's options and format `format` ("" = the method's own).
+  const WeightCompressor& Variant(const std::string& name, const std::string& format) {
+    if (name == method_.Name() && format.empty()) return method_;
+    const std::string key = name + "/" + format;
+    auto it = variants_.find(key);
+    if (it == variants_.end()) {
+      const RegistryEntry& entry = Registry::Global().Find(name);
+      Options options;
+      for (const OptionSpec& spec : entry.specs) {
+        if (method_.options().Has(spec.name)) options.Set(spec.name, method_.options().values().at(spec.name));
+      }
+      if (!format.empty()) options.Set("format", format);
+      it = variants_.emplace(key, Registry::Global().CreateAs<WeightCompressor>(name, options)).first;
+    }
+    return *it->second;
+  }
+
+  const WeightCompressor& method_;
+  const QuantizeModelOptions& options_;
+  std::map<std::string, std::unique_ptr<WeightCompressor>> variants_;
+  QuantizeModelReport report_;
+};
+
+}  // namespace
+
+QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, const QuantizeModelOptions& options) {
+  const ModelCalibration& calib = options.calibration;
+  if (method.NeedsCalibration() && calib.precomputed == nullptr && calib.tokens == nullptr) {
+    Fail(ErrorCode::kInvalidArgument, method.Name(), " needs calibration statistics or calibration tokens");
+  }
+  TensorQuantizer quantizer(method, options);
+  std::optional<CalibrationSet> computed;
+  const CalibrationSet* stats = calib.precomputed;
+  std::set<std::string> done;
+  auto quantize = [&](Model& m, const ModelTensorInfo& t, const CalibrationSet* set) {
+    done.insert(t.name);
+    if (Selected(t, options.embeddings)) quantizer.Quantize(m, t, set ? set->ForWeight(t.name) : nullptr);
+    if (options.on_tensor) options.on_tensor();
+  };
+  const std::vector<ModelTensorInfo> tensors = model.Tensors();
+  if (calib.tokens != nullptr && calib.precomputed == nullptr) {
+    if (calib.sequential) {
+      CalibrateSequentially(model, *calib.tokens, calib.first_token, calib.count, {},
+                            [&](int64_t layer, const CalibrationSet& set, Model& m) {
+                              for (LlamaTensor kind : kLlamaLinearTensors) {
+                                quantize(m, m.Info(LlamaTensorName(layer, kind)), &set);
+                              }
+                            });
+    } else {
+      computed = Calibrate(LlamaModel(model), *calib.tokens, calib.first_token, calib.count);
+      stats = &*computed;
+    }
+  }
+  for (const ModelTensorInfo& t : tensors) {
+    if (done.count(t.name) == 0) quantize(model, t, stats);
+  }
+  return std::move(quantizer.report());
+}
+
+}  // namespace shrink
