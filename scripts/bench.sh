@@ -43,12 +43,26 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo
   table '^BM_Convert/' BM_Memcpy
   echo
-  echo "## rtn (group 128)"
+  echo "## Quantized weight formats"
   echo
-  echo "Bytes counted as 4 per weight, the f32 data each result stands for; ratio > 1 is faster"
-  echo 'than the dense SIMD f32 matrix-vector product (`MatVecF32`) over the same shape.'
+  echo "Round-to-nearest quantize, dequantize and fused MatVec of every format with its default"
+  echo "settings (int: 4-bit, group 128). Bytes counted as 4 per weight, the f32 data each result"
+  echo "stands for (the unit of llama.cpp's test-quantize-perf); ratio > 1 is faster than the dense"
+  echo 'SIMD f32 matrix-vector product (`MatVecF32`) over the same shape.'
   echo
-  table '^BM_(Quantize|Dequantize|MatVec)/rtn' BM_MatVec/f32
+  table '^BM_(Quantize|Dequantize|MatVec)/' BM_MatVec/f32
+  echo
+  echo "## GPTQ"
+  echo
+  echo "4096x4096 layer, Hessian from 2048 tokens, int 4-bit group 128, 2 threads, wall time;"
+  echo "with_gram:1 includes computing XᵀX from the tokens (BM_Gram alone)."
+  echo
+  echo "| benchmark | dense kernels | time |"
+  echo "|---|---|---|"
+  awk -F, '/^"?BM_(Gptq|Gram)\/.*_median"?,/ {
+      name=$1; gsub(/"/, "", name); sub(/_median$/, "", name); label=$8; gsub(/"/, "", label)
+      printf "| %s | %s | %.0f %s |\n", name, label, $3, $5
+    }' "$csv"
   echo
   echo "## Llama harness (stories260K)"
   echo

@@ -108,8 +108,8 @@ ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTens
   float tensor_scale = 1.0f;
   if (format.UsesTensorScale()) {
     std::memcpy(&tensor_scale, tensor.Section(kTensorScale, DType::kF32, sizeof(float)).bytes.data(), sizeof(float));
-    if (!std::isfinite(tensor_scale)) {
-      Fail(ErrorCode::kCorruptData, format.Name(), " tensor scale is not finite (", tensor_scale, ")");
+    if (!std::isfinite(tensor_scale) || tensor_scale < 0.0f) {  // 0 is an all-zero tensor
+      Fail(ErrorCode::kCorruptData, format.Name(), " tensor scale is negative or not finite (", tensor_scale, ")");
     }
   }
   const ConstQuantRows view(rows, cols, tensor_scale, base, row_bytes);

@@ -61,6 +61,18 @@ TEST(GptqTest, BeatsRoundToNearestOnOutputErrorForEveryTestedFormat) {
   }
 }
 
+TEST(GptqTest, TargetsBlockAndFloatFormats) {
+  // Super-blocks of 256 (q4_k), 64-weight absmax blocks (nf4) and per-tensor scales (nvfp4).
+  const Tensor w = testing::RandomMatrix(64, 512, 8);
+  const CalibrationStats stats = StatsOf(CorrelatedInputs(2048, 512, 9));
+  for (const char* format : {"q4_k", "q3_k", "nf4", "nvfp4", "q4_0", "iq4_nl", "fp8_e4m3"}) {
+    SCOPED_TRACE(format);
+    const Options options{{"format", format}};
+    const double rtn = OutputError(RtnQuantizer(options), w, stats);
+    EXPECT_LT(OutputError(GptqQuantizer(options), w, stats), 0.8 * rtn);
+  }
+}
+
 TEST(GptqTest, EqualsRoundToNearestWhenTheHessianIsTheIdentity) {
   // With H = I there is no correlation to exploit: U = I and no error is fed forward.
   const int64_t n = 96;

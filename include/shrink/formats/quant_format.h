@@ -132,8 +132,9 @@ class QuantFormat {
   // Stores one level index per weight of a row of `cols` weights whose blocks were all fit.
   virtual void PutLevels(const uint8_t* levels, int64_t cols, RowRef row) const = 0;
 
-  // Quantizes a row: FitBlock, nearest level, PutLevels (formats override with SIMD kernels
-  // that produce the same bytes).
+  // Quantizes a row: FitBlock, nearest level, PutLevels. Formats override it with SIMD kernels
+  // that write the same bytes as their scalar encoder; those may break exact ties between two
+  // levels differently from Nearest (fp8 rounds ties to even), at equal error.
   virtual void QuantizeRow(const float* x, const float* importance, int64_t cols, const TensorContext& ctx,
                            RowRef row) const;
   // Decodes a row (tensor scale applied). DequantizeRow is the SIMD kernel, DequantizeRowRef
