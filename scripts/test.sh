@@ -5,4 +5,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 BUILD_DIR=${BUILD_DIR:-$root/build} "$root/scripts/build.sh" -DSHRINK_BUILD_TESTS=ON -DSHRINK_BUILD_EXAMPLES=ON "$@"
 cd "${BUILD_DIR:-$root/build}"
-ctest --output-on-failure -j "$(nproc)" --timeout 900
+ctest --output-on-failure -j "$(nproc)" --timeout 900 ${CTEST_ARGS:-}

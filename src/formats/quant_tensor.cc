@@ -16,6 +16,7 @@ namespace shrink {
 namespace {
 
 constexpr const char* kTensorScale = "tensor_scale";
+constexpr const char* kInputScale = "input_scale";
 
 // Returns the row sections of `format` for rows of `cols` (the tensor scale is not one).
 std::vector<FormatSection> RowSections(const QuantFormat& format, int64_t cols) {
@@ -143,9 +144,39 @@ CompressedTensor QuantizeTensor(const QuantFormat& format, TensorView<const floa
   return tensor;
 }
 
+void AttachInputScale(CompressedTensor& tensor, const std::vector<float>& scale) {
+  const int64_t cols = tensor.shape().rank() == 2 ? tensor.shape().cols() : -1;
+  if (static_cast<int64_t>(scale.size()) != cols) {
+    Fail(ErrorCode::kInvalidArgument, tensor.format(), " tensor ", tensor.shape().ToString(), ": input_scale has ",
+         scale.size(), " values, expected one per input channel (", cols, ")");
+  }
+  for (size_t j = 0; j < scale.size(); ++j) {
+    if (!std::isfinite(scale[j]) || !(scale[j] > 0.0f)) {
+      Fail(ErrorCode::kInvalidArgument, tensor.format(), " tensor: input_scale[", j, "] = ", scale[j],
+           ", expected a finite value > 0");
+    }
+  }
+  std::memcpy(tensor.AddSection(kInputScale, DType::kF32, Shape{cols}), scale.data(), scale.size() * sizeof(float));
+}
+
+const float* InputScaleOf(const CompressedTensor& tensor) {
+  if (tensor.FindSection(kInputScale) == nullptr) return nullptr;
+  const int64_t cols = tensor.shape().rank() == 2 ? tensor.shape().cols() : 0;
+  const auto* scale = reinterpret_cast<const float*>(
+      tensor.Section(kInputScale, DType::kF32, static_cast<size_t>(cols) * sizeof(float)).bytes.data());
+  for (int64_t j = 0; j < cols; ++j) {
+    if (!std::isfinite(scale[j]) || !(scale[j] > 0.0f)) {
+      Fail(ErrorCode::kCorruptData, tensor.format(), " tensor: input_scale[", j, "] = ", scale[j],
+           ", expected a finite value > 0");
+    }
+  }
+  return scale;
+}
+
 void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out) {
   const auto format = QuantFormatOf(tensor);
   const ConstQuantRows rows = ValidateQuantRows(*format, tensor);
+  const float* input_scale = InputScaleOf(tensor);
   if (out.shape() != tensor.shape()) {
     Fail(ErrorCode::kShapeMismatch, format->Name(), ": output view ", out.shape().ToString(), " does not match ",
          tensor.shape().ToString());
@@ -158,6 +189,9 @@ void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out) {
     for (int64_t i = 0; i < rows.rows(); ++i) {
       float* dst = direct ? out.row_data(i) : scratch.data();
       format->DequantizeRow(rows.Row(i), rows.cols(), rows.tensor_scale(), dst);
+      if (input_scale != nullptr) {
+        for (int64_t j = 0; j < rows.cols(); ++j) dst[j] *= input_scale[j];
+      }
       if (!direct) {
         for (int64_t j = 0; j < rows.cols(); ++j) out(i, j) = scratch[static_cast<size_t>(j)];
       }
@@ -168,6 +202,12 @@ void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out) {
 void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y) {
   const auto format = QuantFormatOf(tensor);
   const ConstQuantRows rows = ValidateQuantRows(*format, tensor);
+  std::vector<float> scaled_x;
+  if (const float* input_scale = InputScaleOf(tensor)) {
+    scaled_x.resize(static_cast<size_t>(rows.cols()));
+    for (int64_t j = 0; j < rows.cols(); ++j) scaled_x[static_cast<size_t>(j)] = x[j] * input_scale[j];
+    x = scaled_x.data();
+  }
 #pragma omp parallel
   {
     std::vector<float> scratch(static_cast<size_t>(rows.cols()));

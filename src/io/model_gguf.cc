@@ -158,6 +158,11 @@ void SaveGgufModel(const Model& model, const std::string& path) {
              "decompress first");
       }
       compressed.push_back(e.load_compressed());
+      if (compressed.back().FindSection("input_scale") != nullptr) {
+        Fail(ErrorCode::kUnsupported, "tensor '", e.info.name, "' (", e.info.format,
+             ") has a per-input-channel input_scale (AWQ), which GGUF cannot hold; fold the scales into the "
+             "preceding norm or layer (QuantizeModel folds them where the model allows) or write .safetensors");
+      }
       const CompressedSection* blocks = compressed.back().FindSection("blocks");
       if (blocks == nullptr || compressed.back().sections().size() != 1) {
         Fail(ErrorCode::kCorruptData, "tensor '", e.info.name, "' (", e.info.format, ") lacks its blocks section");

@@ -15,6 +15,18 @@ constexpr int64_t kRowChunk = 64;
 
 }  // namespace
 
+Tensor ProcessingOrderCopy(const InverseHessianFactor& factor, TensorView<const float> weight) {
+  const int64_t n = weight.cols(), m = weight.rows();
+  Tensor wt(DType::kF32, Shape{n, m});
+  float* w = wt.data<float>();
+  ParallelFor(n, [&](int64_t k) {
+    const int64_t c = factor.order[static_cast<size_t>(k)];
+    const bool dead = factor.dead[static_cast<size_t>(c)];
+    for (int64_t r = 0; r < m; ++r) w[k * m + r] = dead ? 0.0f : weight(r, c);
+  });
+  return wt;
+}
+
 void RunErrorFeedback(const InverseHessianFactor& factor, float* wt, int64_t rows, int64_t block,
                       ColumnRounder& rounder) {
   const int64_t n = factor.n;

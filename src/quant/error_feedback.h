@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "shrink/core/tensor.h"
+#include "shrink/core/tensor_view.h"
 #include "src/quant/hessian.h"
 
 namespace shrink {
@@ -19,6 +21,10 @@ class ColumnRounder {
   // rounder can look ahead at the rest of the column's group (already updated up to column k).
   virtual void Round(int64_t k, const float* wt, int64_t rows, const float* w, float* q, int64_t r0, int64_t r1) = 0;
 };
+
+// Returns the working copy RunErrorFeedback runs on: `weight` transposed into processing order
+// (column order[k] of the weight becomes row k, `rows` floats), dead channels zeroed.
+Tensor ProcessingOrderCopy(const InverseHessianFactor& factor, TensorView<const float> weight);
 
 // Quantizes the transposed working copy `wt` (n rows of `rows` floats: column k of the weight in
 // processing order is wt[k * rows, ...)) column by column: each column is rounded, its error

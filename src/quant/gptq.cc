@@ -114,13 +114,8 @@ CompressedTensor GptqQuantizer::Compress(TensorView<const float> weight, const C
   const InverseHessianFactor factor = FactorInverseHessian(*stats, damp_, act_order_, Name());
 
   const int64_t n = weight.cols(), m = weight.rows();
-  Tensor wt(DType::kF32, Shape{n, m});  // processing order, one column per row
+  Tensor wt = ProcessingOrderCopy(factor, weight);  // processing order, one column per row
   float* w = wt.data<float>();
-  ParallelFor(n, [&](int64_t k) {
-    const int64_t c = factor.order[static_cast<size_t>(k)];
-    const bool dead = factor.dead[static_cast<size_t>(c)];
-    for (int64_t r = 0; r < m; ++r) w[k * m + r] = dead ? 0.0f : weight(r, c);
-  });
 
   FormatRounder rounder(format(), factor, importance, ctx, rows);
   if (act_order_) {

@@ -7,8 +7,10 @@
 #include <set>
 
 #include "shrink/core/metrics.h"
+#include "shrink/quant/awq.h"
 #include "shrink/quant/format_quantizer.h"
 #include "shrink/registry.h"
+#include "src/quant/awq_fold.h"
 
 namespace shrink {
 namespace {
@@ -25,7 +27,10 @@ class TensorQuantizer {
   TensorQuantizer(const WeightCompressor& method, const QuantizeModelOptions& options)
       : method_(method), options_(options) {}
 
-  void Quantize(Model& model, const ModelTensorInfo& t, const CalibrationStats* stats) {
+  // With `folded_scale`, the weight is AWQ's W·diag(s), already folded into the model: it is
+  // quantized by AwqQuantizer::CompressScaled, without input_scale.
+  void Quantize(Model& model, const ModelTensorInfo& t, const CalibrationStats* stats,
+                const std::vector<float>* folded_scale = nullptr) {
     const std::string format = options_.format_for_tensor ? options_.format_for_tensor(t) : "";
     const bool fallback = stats == nullptr && method_.NeedsCalibration();
     const WeightCompressor& used = Variant(fallback ? "rtn" : method_.Name(), format);
@@ -43,7 +48,9 @@ class TensorQuantizer {
     const Tensor weight = model.ReadF32(t.name);
     CompressedTensor ct;
     try {
-      ct = used.Compress(weight.View<float>(), stats);
+      ct = folded_scale ? dynamic_cast<const AwqQuantizer&>(used).CompressScaled(weight.View<float>(), *stats,
+                                                                                 *folded_scale)
+                        : used.Compress(weight.View<float>(), stats);
     } catch (const Error& e) {
       Fail(e.code(), "tensor '", t.name, "': ", e.message());
     }
@@ -63,6 +70,12 @@ class TensorQuantizer {
   }
 
   QuantizeModelReport& report() { return report_; }
+
+  // Returns the awq variant that quantizes tensor `t` (its format chosen per tensor).
+  const AwqQuantizer& AwqFor(const ModelTensorInfo& t) {
+    const std::string format = options_.format_for_tensor ? options_.format_for_tensor(t) : "";
+    return dynamic_cast<const AwqQuantizer&>(Variant("awq", format));
+  }
 
  private:
   // Returns `name` with the method's options and format `format` ("" = the method's own).
@@ -88,6 +101,53 @@ class TensorQuantizer {
   QuantizeModelReport report_;
 };
 
+// Quantizes one tensor with the statistics of `set` (folded_scale: see TensorQuantizer::Quantize).
+using QuantizeTensorFn = std::function<void(Model&, const ModelTensorInfo&, const CalibrationSet* set,
+                                            const std::vector<float>* folded_scale)>;
+
+// Quantizes block `layer` with AWQ: one s per group of layers reading a norm's output (q/k/v after
+// attn_norm, gate/up after ffn_norm), searched on the group's summed output error and folded into
+// the norm; the group is then quantized without input_scale (`quantize` with the folded s).
+// The other layers keep their own input_scale.
+void QuantizeAwqBlock(Model& model, int64_t layer, const CalibrationSet& set, const AwqQuantizer& awq,
+                      TensorQuantizer& quantizer, bool embeddings, const QuantizeTensorFn& quantize) {
+  struct Group {
+    LlamaTensor norm;
+    std::vector<LlamaTensor> layers;
+  };
+  std::set<std::string> folded;
+  for (const Group& group : {Group{LlamaTensor::kAttnNorm, {LlamaTensor::kAttnQ, LlamaTensor::kAttnK, LlamaTensor::kAttnV}},
+                             Group{LlamaTensor::kFfnNorm, {LlamaTensor::kFfnGate, LlamaTensor::kFfnUp}}}) {
+    const CalibrationStats* stats = set.ForWeight(LlamaTensorName(layer, group.layers.front()));
+    bool foldable = stats != nullptr && model.Find(LlamaTensorName(layer, group.norm)) != nullptr;
+    for (LlamaTensor kind : group.layers) {
+      const ModelTensorInfo* t = model.Find(LlamaTensorName(layer, kind));
+      foldable = foldable && t != nullptr && Selected(*t, embeddings);
+    }
+    if (!foldable) continue;
+    for (LlamaTensor kind : group.layers) folded.insert(LlamaTensorName(layer, kind));
+    std::vector<Tensor> weights;
+    std::vector<AwqLayer> layers;
+    for (LlamaTensor kind : group.layers) {
+      const ModelTensorInfo& t = model.Info(LlamaTensorName(layer, kind));
+      weights.push_back(model.ReadF32(t.name));
+      layers.push_back({weights.back().View<float>(), &quantizer.AwqFor(t).format()});
+    }
+    std::vector<float> s;
+    try {
+      s = awq.SearchScales(layers, *stats);
+    } catch (const Error& e) {
+      Fail(e.code(), "block ", layer, " (", LlamaTensorName(layer, group.norm), "): ", e.message());
+    }
+    FoldInputScales(model, layer, group.norm, group.layers, s);
+    for (LlamaTensor kind : group.layers) quantize(model, model.Info(LlamaTensorName(layer, kind)), &set, &s);
+  }
+  for (LlamaTensor kind : kLlamaLinearTensors) {
+    const std::string name = LlamaTensorName(layer, kind);
+    if (model.Find(name) != nullptr && folded.count(name) == 0) quantize(model, model.Info(name), &set, nullptr);
+  }
+}
+
 }  // namespace
 
 QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, const QuantizeModelOptions& options) {
@@ -99,18 +159,26 @@ QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, 
   std::optional<CalibrationSet> computed;
   const CalibrationSet* stats = calib.precomputed;
   std::set<std::string> done;
-  auto quantize = [&](Model& m, const ModelTensorInfo& t, const CalibrationSet* set) {
+  const QuantizeTensorFn quantize = [&](Model& m, const ModelTensorInfo& t, const CalibrationSet* set,
+                                        const std::vector<float>* folded_scale) {
     done.insert(t.name);
-    if (Selected(t, options.embeddings)) quantizer.Quantize(m, t, set ? set->ForWeight(t.name) : nullptr);
+    if (Selected(t, options.embeddings)) {
+      quantizer.Quantize(m, t, set ? set->ForWeight(t.name) : nullptr, folded_scale);
+    }
     if (options.on_tensor) options.on_tensor();
   };
   const std::vector<ModelTensorInfo> tensors = model.Tensors();
+  const auto* awq = dynamic_cast<const AwqQuantizer*>(&method);
   if (calib.tokens != nullptr && calib.precomputed == nullptr) {
     if (calib.sequential) {
       CalibrateSequentially(model, *calib.tokens, calib.first_token, calib.count, {},
                             [&](int64_t layer, const CalibrationSet& set, Model& m) {
+                              if (awq != nullptr) {
+                                QuantizeAwqBlock(m, layer, set, *awq, quantizer, options.embeddings, quantize);
+                                return;
+                              }
                               for (LlamaTensor kind : kLlamaLinearTensors) {
-                                quantize(m, m.Info(LlamaTensorName(layer, kind)), &set);
+                                quantize(m, m.Info(LlamaTensorName(layer, kind)), &set, nullptr);
                               }
                             });
     } else {
@@ -118,8 +186,13 @@ QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, 
       stats = &*computed;
     }
   }
+  if (awq != nullptr && stats != nullptr && model.config()) {
+    for (int64_t layer = 0; layer < model.config()->n_layers; ++layer) {
+      QuantizeAwqBlock(model, layer, *stats, *awq, quantizer, options.embeddings, quantize);
+    }
+  }
   for (const ModelTensorInfo& t : tensors) {
-    if (done.count(t.name) == 0) quantize(model, t, stats);
+    if (done.count(t.name) == 0) quantize(model, model.Info(t.name), stats, nullptr);
   }
   return std::move(quantizer.report());
 }

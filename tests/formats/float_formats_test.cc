@@ -436,7 +436,7 @@ TEST(FloatFormatsTest, CorruptRowsAreRejectedNamingRowAndBlock) {
   expect_corrupt(ct, "nvfp4 row 0, block 0 (weights 0..15): scale byte 0xb8 is negative");
   ct = compress("nvfp4", {});
   set_f32(ct, "tensor_scale", 0, NAN);
-  expect_corrupt(ct, "tensor scale is not finite");
+  expect_corrupt(ct, "tensor scale is negative or not finite");
   ct = compress("fp8_e4m3", {{"group", "0"}});
   set_f32(ct, "scale", 3, INFINITY);
   expect_corrupt(ct, "fp8_e4m3 row 3: scale is inf");

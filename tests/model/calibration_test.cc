@@ -68,7 +68,8 @@ TEST(CalibrationTest, StatisticsEqualADirectRecomputation) {
     const CalibrationStats& s = set.sites().at(CalibrationSiteName(2, where));
     EXPECT_EQ(s.token_count(), 300);
     EXPECT_EQ(count, 300);
-    EXPECT_LT((s.gram() - gram).cwiseAbs().maxCoeff(), 1e-9 * gram.cwiseAbs().maxCoeff());
+    // XᵀX of each forward chunk is an f32 product (the dense kernels), accumulated in f64.
+    EXPECT_LT((s.gram() - gram).cwiseAbs().maxCoeff(), 1e-6 * gram.cwiseAbs().maxCoeff());
     EXPECT_LT((s.MeanAbs() - sum_abs / 300.0).cwiseAbs().maxCoeff(), 1e-9);
     EXPECT_EQ(s.MaxAbs(), max_abs);
   }

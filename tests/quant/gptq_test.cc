@@ -8,6 +8,7 @@
 #include "shrink/formats/quant_tensor.h"
 #include "shrink/quant/gptq.h"
 #include "shrink/quant/rtn.h"
+#include "testing/calibration_inputs.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -15,23 +16,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Returns inputs (tokens x n) whose channels are correlated (each mixes its predecessor) and
-// whose scales vary over two orders of magnitude, as real activations do.
-Tensor CorrelatedInputs(int64_t tokens, int64_t n, uint32_t seed) {
-  Tensor x = testing::RandomMatrix(tokens, n, seed);
-  float* p = x.data<float>();
-  for (int64_t t = 0; t < tokens; ++t) {
-    for (int64_t j = 1; j < n; ++j) p[t * n + j] += 0.8f * p[t * n + j - 1];
-    for (int64_t j = 0; j < n; ++j) p[t * n + j] *= 0.1f + static_cast<float>((j * 37) % 100) / 10.0f;
-  }
-  return x;
-}
-
-CalibrationStats StatsOf(const Tensor& x) {
-  CalibrationStats stats(x.shape().cols());
-  stats.Accumulate(x.View<float>());
-  return stats;
-}
+using testing::CorrelatedInputs;
+using testing::StatsOf;
 
 Tensor Decoded(const WeightCompressor& q, const CompressedTensor& ct) {
   Tensor out(DType::kF32, ct.shape());

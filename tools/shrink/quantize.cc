@@ -87,6 +87,12 @@ int RunQuantize(const ParsedArgs& args) {
   options.embeddings = args.Has("embeddings");
   options.skip_incompatible = args.Has("skip-incompatible");
   options.calibration = CalibrationOf(args, loaded, tokens);
+  const std::string output_type = args.Get("output-tensor-type"), embedding_type = args.Get("token-embedding-type");
+  if (!embedding_type.empty()) options.embeddings = true;
+  options.format_for_tensor = [output_type, embedding_type](const ModelTensorInfo& t) {
+    if (t.name == kOutputName) return output_type;
+    return t.name == kTokenEmbeddingName ? embedding_type : std::string();
+  };
   Progress progress("quantizing", static_cast<int64_t>(model.Tensors().size()));
   options.on_tensor = [&progress] { progress.Advance(); };
   const QuantizeModelReport report = QuantizeModel(model, *method, options);
@@ -159,6 +165,8 @@ Command QuantizeCommand() {
             {"bits", "B", "bits per code of the int format (2..8, default 4)"},
             {"group", "G", "int/fp8: weights per scale along a row, 0 = per channel, -1 = per tensor (default 128)"},
             {"sym", "", "symmetric int grid"},
+            {"output-tensor-type", "F", "format of the classifier output.weight (as llama-quantize's flag)"},
+            {"token-embedding-type", "F", "format of the token embedding (implies --embeddings)"},
             {"skip-incompatible", "", "keep tensors whose rows do not fit the format unquantized (and say which)"},
             {"no-sequential", "", "with --calib-tokens: calibrate once on the original model, not block by block"},
             {"options", "K=V,...", "further method options, e.g. scale_dtype=f32"},

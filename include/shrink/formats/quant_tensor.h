@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "shrink/compressed_tensor.h"
 #include "shrink/core/tensor_view.h"
@@ -69,9 +70,17 @@ TensorContext MakeTensorContext(const QuantFormat& format, TensorView<const floa
 // searches. Multithreaded over rows.
 CompressedTensor QuantizeTensor(const QuantFormat& format, TensorView<const float> weight, const float* importance,
                                 const std::string& what);
-// Decodes a quantized tensor into `out` (same shape), after validating it.
+// Attaches the optional per-input-channel section "input_scale" (f32 [cols]) to a quantized
+// tensor: its decoded column j is multiplied by scale[j] (AWQ's 1/s). Throws kInvalidArgument
+// when `scale` does not hold cols finite values > 0 or the tensor already has one.
+void AttachInputScale(CompressedTensor& tensor, const std::vector<float>& scale);
+// Returns the validated "input_scale" of a quantized tensor, or nullptr when it has none;
+// throws kCorruptData when it is not cols finite f32 values > 0.
+const float* InputScaleOf(const CompressedTensor& tensor);
+// Decodes a quantized tensor into `out` (same shape), after validating it (input_scale applied).
 void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out);
-// Computes y = W x on the quantized form (x: cols floats, y: rows floats), after validating it.
+// Computes y = W x on the quantized form (x: cols floats, y: rows floats), after validating it;
+// with an input_scale, x is scaled by it first.
 void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y);
 
 }  // namespace shrink

@@ -56,7 +56,10 @@ struct QuantizeModelReport {
 // unless asked) with `method`. Tensors outside the calibrated sites (the classifier) are rounded
 // to nearest in the method's format when the method needs statistics. Throws kInvalidArgument
 // naming the tensor when a weight does not fit its format (unless skip_incompatible), or when a
-// method that needs calibration gets none.
+// method that needs calibration gets none. With awq (AwqQuantizer), each block's q/k/v and
+// gate/up share one s per group, searched on the group's summed output error and folded into
+// attn_norm / ffn_norm (weights times s, norm divided by s), so those tensors carry no
+// input_scale; attn_output and ffn_down keep their own input_scale section.
 QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, const QuantizeModelOptions& options);
 
 }  // namespace shrink
