@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 model=${MODEL:-$(realpath -m "$root/../shared/models/stories260K/stories260K-ffnpad192-f32.gguf")}
 tokens=${TOKENS:-$(realpath -m "$root/../shared/data/tinystories/tinystories_val.tok512.u16")}
 formats=${FORMATS:-"q8_0 q5_1 q5_0 q4_1 q4_0 iq4_nl int4_g32 nf4 mxfp4 nvfp4 fp8_e4m3"}
-methods=${METHODS:-"rtn gptq"}
+methods=${METHODS:-"rtn gptq awq"}
 "$root/scripts/setup.sh"
 BUILD_DIR=$root/build "$root/scripts/build.sh"
 shrink=$root/build/bin/shrink
@@ -45,7 +45,8 @@ PY
   echo "Perplexity over the first 200 chunks of 256 tokens of tinystories_val; KL divergence and"
   echo "top-1 agreement against the f32 model on the same tokens. Bits/weight counts every byte of"
   echo "the block matrices (scales included); the classifier is q8_0 and the token embedding is in"
-  echo "the table's format. gptq: true-sequential, calibrated on 8192 tokens from token 51200 on."
+  echo "the table's format. gptq and awq: true-sequential, calibrated on 8192 tokens from token 51200"
+  echo "on; awq folds its scales into the RMSNorm weights where the architecture allows."
   echo
   echo "llama.cpp on the same file and protocol: f32 3.9173, Q8_0 3.9234, Q4_0 4.2818."
   echo
