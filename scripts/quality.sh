@@ -24,7 +24,7 @@ row() {
     int4_g32) flags=(--format int --bits 4 --group 32 --sym) ;;
     *) flags=(--format "$format") ;;
   esac
-  [[ $method == gptq ]] && flags+=(--calib-tokens "$tokens")
+  [[ $method != rtn ]] && flags+=(--calib-tokens "$tokens")
   "$shrink" quantize --json --model "$model" --out "$work/q.safetensors" --method "$method" "${flags[@]}" \
     --token-embedding-type "${flags[1]}" --output-tensor-type q8_0 >"$work/q.json"
   "$shrink" eval --model "$work/q.safetensors" --ref "$model" "${eval_args[@]}" >"$work/e.json"
@@ -46,7 +46,8 @@ PY
   echo "top-1 agreement against the f32 model on the same tokens. Bits/weight counts every byte of"
   echo "the block matrices (scales included); the classifier is q8_0 and the token embedding is in"
   echo "the table's format. gptq and awq: true-sequential, calibrated on 8192 tokens from token 51200"
-  echo "on; awq folds its scales into the RMSNorm weights where the architecture allows."
+  echo "on; awq folds its scales into the RMSNorm weights where the architecture allows, and"
+  echo "attn_output and ffn_down keep an f32 scale per input channel (counted in bits/weight)."
   echo
   echo "llama.cpp on the same file and protocol: f32 3.9173, Q8_0 3.9234, Q4_0 4.2818."
   echo
