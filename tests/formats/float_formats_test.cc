@@ -16,6 +16,7 @@
 #include "src/formats/fp4_formats.h"
 #include "src/formats/fp8_format.h"
 #include "src/kernels/formats/float_formats.h"
+#include "testing/format_round_trip.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -46,24 +47,8 @@ const std::vector<FormatCase>& AllCases() {
 
 std::unique_ptr<QuantFormat> Make(const FormatCase& c) { return MakeQuantFormat(c.name, c.settings); }
 
-// Returns a rows x cols matrix of Student-t (3 degrees of freedom) values: heavy tails.
-Tensor HeavyTailedMatrix(int64_t rows, int64_t cols, uint32_t seed) {
-  Tensor t(DType::kF32, Shape{rows, cols});
-  std::mt19937 rng(seed);
-  std::student_t_distribution<float> dist(3.0f);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
-// Quantizes `w` in `format` and decodes it back.
-Tensor RoundTrip(const QuantFormat& format, const Tensor& w, const float* importance = nullptr,
-                 CompressedTensor* compressed = nullptr) {
-  CompressedTensor ct = QuantizeTensor(format, w.View<float>(), importance, "w");
-  Tensor back(DType::kF32, w.shape());
-  DequantizeTensor(ct, back.View<float>());
-  if (compressed) *compressed = std::move(ct);
-  return back;
-}
+using testing::FormatRoundTrip;
+using testing::HeavyTailedMatrix;
 
 double RelativeError(const Tensor& w, const Tensor& back) {
   return testing::RelativeRmsError(w.data<float>(), back.data<float>(), w.num_elements());
@@ -123,8 +108,8 @@ TEST(FloatFormatsTest, RoundTripErrorBounds) {
   std::map<std::string, double> gaussian_error;
   for (const FormatCase& c : AllCases()) {
     const auto format = Make(c);
-    const double g = RelativeError(gaussian, RoundTrip(*format, gaussian));
-    const double h = RelativeError(heavy, RoundTrip(*format, heavy));
+    const double g = RelativeError(gaussian, FormatRoundTrip(*format, gaussian));
+    const double h = RelativeError(heavy, FormatRoundTrip(*format, heavy));
     EXPECT_LT(g, bounds.at(c.Label()).first) << c.Label() << " on Gaussian weights";
     EXPECT_LT(h, bounds.at(c.Label()).second) << c.Label() << " on Student-t(3) weights";
     gaussian_error[c.Label()] = g;
@@ -160,7 +145,7 @@ TEST(FloatFormatsTest, ScaleSearchBeatsTheSpecRule) {
     const auto& block4 = static_cast<const Block4Format&>(*format);
     const TensorContext ctx = MakeTensorContext(*format, w.View<float>(), "w");
     const double spec = std::sqrt(SpecRuleSquaredError(block4, w, ctx.tensor_scale) / energy);
-    const double searched = RelativeError(w, RoundTrip(*format, w));
+    const double searched = RelativeError(w, FormatRoundTrip(*format, w));
     EXPECT_LT(searched, spec * (1.0 - gain)) << name << ": spec rule " << spec << ", searched " << searched;
   }
 }
@@ -182,8 +167,8 @@ TEST(FloatFormatsTest, ImportanceLowersTheWeightedError) {
   for (const FormatCase& c : AllCases()) {
     const auto format = Make(c);
     CompressedTensor plain, weighted;
-    const double without = weighted_error(RoundTrip(*format, w, nullptr, &plain));
-    const double with = weighted_error(RoundTrip(*format, w, importance.data(), &weighted));
+    const double without = weighted_error(FormatRoundTrip(*format, w, nullptr, &plain));
+    const double with = weighted_error(FormatRoundTrip(*format, w, importance.data(), &weighted));
     if (c.name.rfind("fp8", 0) == 0) {  // the amax rule has nothing to search
       EXPECT_EQ(plain.sections()[0].bytes, weighted.sections()[0].bytes) << c.Label();
     } else {
@@ -303,7 +288,7 @@ TEST(FloatFormatsTest, LayoutsFollowTheirSpecs) {
   w.data<float>()[1] = -2.0f;
   w.data<float>()[2] = 2.0f * 0.5626170039176941f;
   CompressedTensor ct;
-  Tensor back = RoundTrip(*MakeQuantFormat("nf4", {}), w, nullptr, &ct);
+  Tensor back = FormatRoundTrip(*MakeQuantFormat("nf4", {}), w, nullptr, &ct);
   EXPECT_EQ(ct.FindSection("packed")->bytes[0], 0xF0);  // codes 15 (1.0), 0 (-1.0)
   EXPECT_EQ(ct.FindSection("packed")->bytes[1], 0xD7);  // codes 13 (0.5626), 7 (0)
   float absmax;
@@ -315,7 +300,7 @@ TEST(FloatFormatsTest, LayoutsFollowTheirSpecs) {
   Tensor m(DType::kF32, Shape{1, 32});
   const float exact[6] = {6.0f, -0.5f, 1.5f, -4.0f, 3.0f, 0.0f};
   std::memcpy(m.data<float>(), exact, sizeof(exact));
-  back = RoundTrip(*MakeQuantFormat("mxfp4", {}), m, nullptr, &ct);
+  back = FormatRoundTrip(*MakeQuantFormat("mxfp4", {}), m, nullptr, &ct);
   EXPECT_EQ(ct.FindSection("scale")->bytes[0], 127);
   EXPECT_EQ(ct.FindSection("packed")->bytes[0], 0x97);  // 6 = code 7, -0.5 = code 9
   EXPECT_EQ(ct.FindSection("packed")->bytes[1], 0xE3);  // 1.5 = code 3, -4 = code 14
@@ -326,7 +311,7 @@ TEST(FloatFormatsTest, LayoutsFollowTheirSpecs) {
   for (int j = 0; j < 16; ++j) n.data<float>()[j] = 0.0f;
   n.data<float>()[4] = 3.0f;
   n.data<float>()[5] = 12.0f;
-  back = RoundTrip(*MakeQuantFormat("nvfp4", {}), n, nullptr, &ct);
+  back = FormatRoundTrip(*MakeQuantFormat("nvfp4", {}), n, nullptr, &ct);
   float tensor_scale;
   std::memcpy(&tensor_scale, ct.FindSection("tensor_scale")->bytes.data(), 4);
   EXPECT_EQ(tensor_scale, 12.0f / 2688.0f);
@@ -335,7 +320,7 @@ TEST(FloatFormatsTest, LayoutsFollowTheirSpecs) {
   EXPECT_NEAR(back.data<float>()[5], 12.0f, 1e-5f);
 
   // fp8 per tensor: codes are the e4m3 cast of w / (absmax / 448).
-  back = RoundTrip(*MakeQuantFormat("fp8_e4m3", {{"group", "-1"}}), n, nullptr, &ct);
+  back = FormatRoundTrip(*MakeQuantFormat("fp8_e4m3", {{"group", "-1"}}), n, nullptr, &ct);
   std::memcpy(&tensor_scale, ct.FindSection("tensor_scale")->bytes.data(), 4);
   EXPECT_EQ(tensor_scale, 12.0f / 448.0f);
   for (int j = 0; j < 128; ++j) {
@@ -346,7 +331,7 @@ TEST(FloatFormatsTest, LayoutsFollowTheirSpecs) {
 TEST(FloatFormatsTest, ZeroWeightsDecodeToZero) {
   const Tensor zero(DType::kF32, Shape{3, 64});
   for (const FormatCase& c : AllCases()) {
-    const Tensor back = RoundTrip(*Make(c), zero);
+    const Tensor back = FormatRoundTrip(*Make(c), zero);
     for (int64_t i = 0; i < back.num_elements(); ++i) ASSERT_EQ(back.data<float>()[i], 0.0f) << c.Label();
   }
 }
@@ -356,7 +341,7 @@ TEST(FloatFormatsTest, MatVecMatchesTheDecodedProduct) {
   const Tensor x = testing::RandomMatrix(1, 320, 11);
   for (const FormatCase& c : AllCases()) {
     CompressedTensor ct;
-    const Tensor back = RoundTrip(*Make(c), w, nullptr, &ct);
+    const Tensor back = FormatRoundTrip(*Make(c), w, nullptr, &ct);
     std::vector<float> y(33);
     QuantMatVec(ct, x.data<float>(), y.data());
     for (int64_t i = 0; i < 33; ++i) {
@@ -460,7 +445,7 @@ TEST(FloatFormatsTest, LargeTensorsRoundTripThroughTheTensorDrivers) {
     if (bounds.count(c.Label()) == 0) continue;
     const auto format = Make(c);
     CompressedTensor ct;
-    const Tensor back = RoundTrip(*format, w, nullptr, &ct);
+    const Tensor back = FormatRoundTrip(*format, w, nullptr, &ct);
     EXPECT_EQ(ct.num_bytes(), QuantTensorBytes(*format, w.shape()));
     EXPECT_LT(RelativeError(w, back), bounds.at(c.Label())) << c.Label();
     std::vector<float> y(4096);

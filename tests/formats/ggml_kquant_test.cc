@@ -14,6 +14,7 @@
 #include "shrink/formats/quant_format.h"
 #include "shrink/formats/quant_tensor.h"
 #include "src/formats/ggml_kquant_layout.h"
+#include "testing/format_round_trip.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -43,14 +44,7 @@ constexpr KQuantCase kCases[] = {
     {"q6_k", 210, 16, 6.5625, -32, 31, 0.017756, 0.025505, 0.010138, 0.018437},
 };
 
-// Returns a rows x cols matrix of Student-t (3 degrees of freedom) values.
-Tensor HeavyTailed(int64_t rows, int64_t cols, uint32_t seed) {
-  Tensor t(DType::kF32, Shape{rows, cols});
-  std::mt19937 rng(seed);
-  std::student_t_distribution<float> dist(3.0f);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
+using testing::HeavyTailedMatrix;
 
 // Returns per-column importances in [0.5, 1.5) with every 97th column 400 times larger (a few
 // large activation channels, as an imatrix has).
@@ -74,15 +68,7 @@ double WeightedRelativeError(const Tensor& a, const Tensor& b, const std::vector
   return std::sqrt(num / den);
 }
 
-// Quantizes `w` (with `importance` or null) through QuantizeTensor and decodes it back.
-Tensor RoundTrip(const QuantFormat& format, const Tensor& w, const float* importance,
-                 CompressedTensor* compressed = nullptr) {
-  CompressedTensor ct = QuantizeTensor(format, w.View<float>(), importance, "w");
-  Tensor back(DType::kF32, w.shape());
-  DequantizeTensor(ct, back.View<float>());
-  if (compressed) *compressed = std::move(ct);
-  return back;
-}
+using testing::FormatRoundTrip;
 
 TEST(GgmlKQuantFormatTest, DescribesGgmlLayout) {
   for (const KQuantCase& c : kCases) {
@@ -131,27 +117,27 @@ TEST(GgmlKQuantFormatTest, RejectsRowsThatAreNotWholeSuperBlocks) {
 // an importance vector, the importance-weighted error with one (what the importance asks for).
 TEST(GgmlKQuantFormatTest, ErrorIsAtMostGgmls) {
   const Tensor gaussian = RandomMatrix(64, 4096, 11);
-  const Tensor heavy = HeavyTailed(64, 4096, 12);
+  const Tensor heavy = HeavyTailedMatrix(64, 4096, 12);
   const std::vector<float> imp = Importance(4096);
   for (const KQuantCase& c : kCases) {
     SCOPED_TRACE(c.name);
     const auto format = MakeQuantFormat(c.name, {});
-    const Tensor g = RoundTrip(*format, gaussian, nullptr), h = RoundTrip(*format, heavy, nullptr);
+    const Tensor g = FormatRoundTrip(*format, gaussian, nullptr), h = FormatRoundTrip(*format, heavy, nullptr);
     EXPECT_LE(RelativeRmsError(gaussian.data<float>(), g.data<float>(), gaussian.num_elements()), c.ggml_gaussian);
     EXPECT_LE(RelativeRmsError(heavy.data<float>(), h.data<float>(), heavy.num_elements()), c.ggml_heavy);
-    const Tensor gw = RoundTrip(*format, gaussian, imp.data()), hw = RoundTrip(*format, heavy, imp.data());
+    const Tensor gw = FormatRoundTrip(*format, gaussian, imp.data()), hw = FormatRoundTrip(*format, heavy, imp.data());
     EXPECT_LE(WeightedRelativeError(gaussian, gw, imp), c.ggml_gaussian_weighted);
     EXPECT_LE(WeightedRelativeError(heavy, hw, imp), c.ggml_heavy_weighted);
   }
 }
 
 TEST(GgmlKQuantFormatTest, ImportanceLowersTheWeightedError) {
-  const Tensor heavy = HeavyTailed(32, 2048, 13);
+  const Tensor heavy = HeavyTailedMatrix(32, 2048, 13);
   const std::vector<float> imp = Importance(2048);
   for (const KQuantCase& c : kCases) {
     const auto format = MakeQuantFormat(c.name, {});
-    const double plain = WeightedRelativeError(heavy, RoundTrip(*format, heavy, nullptr), imp);
-    const double weighted = WeightedRelativeError(heavy, RoundTrip(*format, heavy, imp.data()), imp);
+    const double plain = WeightedRelativeError(heavy, FormatRoundTrip(*format, heavy, nullptr), imp);
+    const double weighted = WeightedRelativeError(heavy, FormatRoundTrip(*format, heavy, imp.data()), imp);
     EXPECT_LT(weighted, 0.95 * plain) << c.name;
   }
 }
@@ -161,7 +147,7 @@ TEST(GgmlKQuantFormatTest, ImportanceLowersTheWeightedError) {
 // subtract dmin * m (Decode adds bias = -(dmin * m), the same IEEE operation).
 TEST(GgmlKQuantFormatTest, FitBlockAndPutLevelsDecodeToTheGridsExactly) {
   const int64_t cols = 3 * kSuperBlock;
-  const Tensor w = HeavyTailed(4, cols, 14);
+  const Tensor w = HeavyTailedMatrix(4, cols, 14);
   const std::vector<float> imp = Importance(cols);
   std::mt19937 rng(15);
   for (const KQuantCase& c : kCases) {
@@ -236,7 +222,7 @@ TEST(GgmlKQuantFormatTest, HandlesZeroConstantTinyAndHugeRows) {
   for (const KQuantCase& c : kCases) {
     SCOPED_TRACE(c.name);
     const auto format = MakeQuantFormat(c.name, {});
-    const Tensor back = RoundTrip(*format, w, nullptr);
+    const Tensor back = FormatRoundTrip(*format, w, nullptr);
     const float* y = back.data<float>();
     for (int64_t i = 0; i < w.num_elements(); ++i) ASSERT_TRUE(std::isfinite(y[i])) << i;
     for (int64_t j = 0; j < cols; ++j) {
@@ -259,7 +245,7 @@ TEST(GgmlKQuantFormatTest, QuantizesAndMultiplies4096x4096) {
     const auto format = MakeQuantFormat(c.name, {});
     const auto start = std::chrono::steady_clock::now();
     CompressedTensor ct;
-    const Tensor back = RoundTrip(*format, w, nullptr, &ct);
+    const Tensor back = FormatRoundTrip(*format, w, nullptr, &ct);
     EXPECT_EQ(ct.sections()[0].bytes.size(), 4096u * 16u * static_cast<size_t>(c.block_bytes));
     EXPECT_LE(RelativeRmsError(w.data<float>(), back.data<float>(), w.num_elements()), c.ggml_gaussian);
     std::vector<float> y(4096);

@@ -56,11 +56,8 @@ std::vector<float> Gaussian(int64_t rows, int64_t cols, uint32_t seed) {
 
 // Returns rows x cols Student-t values with 3 degrees of freedom (heavy tails).
 std::vector<float> StudentT3(int64_t rows, int64_t cols, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::student_t_distribution<float> dist(3.0f);
-  std::vector<float> v(static_cast<size_t>(rows * cols));
-  for (float& x : v) x = dist(rng);
-  return v;
+  const Tensor t = testing::HeavyTailedMatrix(rows, cols, seed);
+  return std::vector<float>(t.data<float>(), t.data<float>() + rows * cols);
 }
 
 // Returns an importance vector like llama.cpp's imatrix: the mean x^2 over 256 random activation

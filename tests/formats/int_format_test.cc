@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shrink/formats/quant_tensor.h"
+#include "testing/format_round_trip.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -15,23 +16,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Tensor HeavyTailed(int64_t rows, int64_t cols, uint32_t seed) {
-  Tensor t(DType::kF32, Shape{rows, cols});
-  std::mt19937 rng(seed);
-  std::student_t_distribution<float> dist(3.0f);
-  for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
 double RoundTripError(const QuantFormat& format, const Tensor& w) {
-  const CompressedTensor ct = QuantizeTensor(format, w.View<float>(), nullptr, "w");
-  Tensor back(DType::kF32, w.shape());
-  DequantizeTensor(ct, back.View<float>());
+  const Tensor back = testing::FormatRoundTrip(format, w);
   return testing::RelativeRmsError(w.data<float>(), back.data<float>(), w.num_elements());
 }
 
 TEST(IntFormatTest, ClippingSearchLowersErrorOnHeavyTails) {
-  const Tensor w = HeavyTailed(64, 512, 1);
+  const Tensor w = testing::HeavyTailedMatrix(64, 512, 1);
   for (const char* bits : {"3", "4"}) {
     const double plain = RoundTripError(*MakeQuantFormat("int", {{"bits", bits}, {"group", "128"}}), w);
     const double clipped = RoundTripError(*MakeQuantFormat("int", {{"bits", bits}, {"group", "128"}, {"clip", "true"}}), w);

@@ -66,6 +66,17 @@ inline Tensor RandomMatrix(int64_t rows, int64_t cols, uint32_t seed, float stdd
   return t;
 }
 
+// Returns a rows x cols f32 tensor of Student-t values with 3 degrees of freedom (heavy tails,
+// like trained weights) from a fixed `seed`.
+inline Tensor HeavyTailedMatrix(int64_t rows, int64_t cols, uint32_t seed) {
+  Tensor t(DType::kF32, Shape{rows, cols});
+  std::mt19937 rng(seed);
+  std::student_t_distribution<float> dist(3.0f);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(rng);
+  return t;
+}
+
 // Writes `bytes` to `path`, replacing it.
 inline void WriteBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
