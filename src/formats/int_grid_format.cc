@@ -46,6 +46,7 @@ class IntGridFormat final : public QuantFormat {
     return sections;
   }
   const LevelTable& Levels() const override { return levels_; }
+  bool UsesTensorRange() const override { return s_.group == -1; }
 
   void FitBlock(const float* x, const float* importance, int64_t n, int64_t begin, const TensorContext& ctx,
                 RowRef row, SubBlockGrid* grids) const override {

@@ -121,12 +121,14 @@ ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTens
 TensorContext MakeTensorContext(const QuantFormat& format, TensorView<const float> weight, const std::string& what) {
   RequireFiniteMatrix(weight, what.c_str());
   TensorContext ctx;
+  if (!format.UsesTensorRange()) return ctx;  // most formats fit blocks on their own weights
   ctx.min = weight(0, 0);
   ctx.max = weight(0, 0);
   for (int64_t i = 0; i < weight.rows(); ++i) {
+    const float* row = ContiguousRow(weight, i);
     for (int64_t j = 0; j < weight.cols(); ++j) {
-      ctx.min = std::min(ctx.min, weight(i, j));
-      ctx.max = std::max(ctx.max, weight(i, j));
+      ctx.min = std::min(ctx.min, row[j]);
+      ctx.max = std::max(ctx.max, row[j]);
     }
   }
   ctx.tensor_scale = format.TensorScale(std::max(-ctx.min, ctx.max));

@@ -3,6 +3,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "shrink/io/safetensors.h"
@@ -36,10 +38,13 @@ void AccumulateInputs(CalibrationStats& stats, TensorView<const float> x) {
   Eigen::VectorXd sum_abs = Eigen::VectorXd::Zero(n), sum_sq = Eigen::VectorXd::Zero(n);
   Eigen::VectorXf max_abs = Eigen::VectorXf::Zero(n);
   for (int64_t t = 0; t < x.rows(); ++t) {
-    const auto row = xm.row(t).transpose().cast<double>().eval();
-    sum_abs += row.cwiseAbs();
-    sum_sq += row.cwiseAbs2();
-    max_abs = max_abs.cwiseMax(xm.row(t).transpose().cwiseAbs());
+    const float* row = rows.data<float>() + t * n;
+    for (int64_t j = 0; j < n; ++j) {
+      const double v = row[j];
+      sum_abs(j) += std::abs(v);
+      sum_sq(j) += v * v;
+      max_abs(j) = std::max(max_abs(j), std::abs(row[j]));
+    }
   }
   stats.AccumulateParts(gram.data<float>(), sum_abs, sum_sq, max_abs, x.rows());
 }

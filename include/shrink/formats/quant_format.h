@@ -91,7 +91,7 @@ using ConstRowRef = BasicRowRef<const uint8_t>;
 
 // What a format may need to know about the whole tensor while fitting a block.
 struct TensorContext {
-  float min = 0.0f;           // of all weights
+  float min = 0.0f;           // of all weights (0 unless the format UsesTensorRange)
   float max = 0.0f;
   float tensor_scale = 1.0f;  // QuantFormat::TensorScale of the tensor (1 for most formats)
 };
@@ -120,6 +120,9 @@ class QuantFormat {
 
   // Returns the tensor scale for a tensor whose largest magnitude is `absmax` (1 = none).
   virtual bool UsesTensorScale() const { return false; }
+  // Returns true when FitBlock reads the tensor's range (TensorContext min and max); formats
+  // with a tensor scale need its largest magnitude.
+  virtual bool UsesTensorRange() const { return UsesTensorScale(); }
   virtual float TensorScale(float absmax) const { return 1.0f; }
 
   // Chooses the header of the block of `n` weights `x` that starts at column `begin` of a row
