@@ -90,11 +90,9 @@ class IntGridFormat final : public QuantFormat {
     LoadParams(row, cols, params.data());
     kernels::IntGridDequantizeRowRef(codes.data(), cols, BlockSize(cols), params.data(), out);
   }
-  float DotRow(ConstRowRef row, int64_t cols, float /*tensor_scale*/, const float* x, float* scratch) const override {
+  float DotRow(ConstRowRef row, int64_t cols, float /*tensor_scale*/, const float* x, float* /*scratch*/) const override {
     const Unpacked u = Unpack(row, cols);
-    const int64_t group = BlockSize(cols);
-    kernels::GroupSums(x, cols, group, scratch);
-    return kernels::IntGridDotRow(u.codes, cols, group, u.params, x, scratch);
+    return kernels::IntGridDotRow(u.codes, cols, BlockSize(cols), u.params, x);
   }
   void ValidateRow(ConstRowRef row, int64_t cols, int64_t row_index) const override {
     for (int64_t g = 0; g < NumGroups(cols); ++g) {

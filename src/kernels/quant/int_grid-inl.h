@@ -92,31 +92,32 @@ void IntGridDequantizeRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64
 }
 
 float IntGridDotRow(const uint8_t* HWY_RESTRICT codes, int64_t cols, int64_t group_size,
-                    const IntGridParams* HWY_RESTRICT params, const float* HWY_RESTRICT x,
-                    const float* HWY_RESTRICT group_x_sums) {
+                    const IntGridParams* HWY_RESTRICT params, const float* HWY_RESTRICT x) {
   const hn::ScalableTag<float> d;
   const hn::RebindToSigned<decltype(d)> di;
   const hn::Rebind<uint8_t, decltype(d)> du8;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  auto acc = hn::Zero(d);  // sum over groups of scale * (code . x), one reduction per row
-  float tail = 0.0f;       // the same for elements past the last whole vector of a group
-  float offset = 0.0f;     // sum over groups of scale * zero * sum(x)
+  auto acc = hn::Zero(d);     // sum over groups of scale * (code . x - zero * sum x)
+  float tail = 0.0f;          // the same for elements past the last whole vector of a group
   for (int64_t g = 0, begin = 0; begin < cols; ++g, begin += group_size) {
     const int64_t n = std::min(group_size, cols - begin);
     const IntGridParams p = params[g];
     auto dot = hn::Zero(d);
+    auto sum = hn::Zero(d);
     int64_t j = 0;
     for (; j + lanes <= n; j += lanes) {
       const auto c = hn::ConvertTo(d, hn::PromoteTo(di, hn::LoadU(du8, codes + begin + j)));
-      dot = hn::MulAdd(c, hn::LoadU(d, x + begin + j), dot);
+      const auto xv = hn::LoadU(d, x + begin + j);
+      dot = hn::MulAdd(c, xv, dot);
+      sum = hn::Add(sum, xv);
     }
-    acc = hn::MulAdd(hn::Set(d, p.scale), dot, acc);
+    const auto zero = hn::Set(d, static_cast<float>(p.zero));
+    acc = hn::MulAdd(hn::Set(d, p.scale), hn::NegMulAdd(zero, sum, dot), acc);
     float tail_dot = 0.0f;
-    for (; j < n; ++j) tail_dot += static_cast<float>(codes[begin + j]) * x[begin + j];
+    for (; j < n; ++j) tail_dot += (static_cast<float>(codes[begin + j]) - static_cast<float>(p.zero)) * x[begin + j];
     tail += p.scale * tail_dot;
-    offset += p.scale * static_cast<float>(p.zero) * group_x_sums[g];
   }
-  return hn::GetLane(hn::SumOfLanes(d, acc)) + tail - offset;
+  return hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
 }
 
 // Packs `count` codes of `bits` bits LSB-first (the layout of formats/int_grid.h): whole

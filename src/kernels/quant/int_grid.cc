@@ -30,16 +30,8 @@ void IntGridDequantizeRow(const uint8_t* codes, int64_t cols, int64_t group_size
 }
 
 float IntGridDotRow(const uint8_t* codes, int64_t cols, int64_t group_size, const IntGridParams* params,
-                    const float* x, const float* group_x_sums) noexcept {
-  return HWY_DYNAMIC_DISPATCH(IntGridDotRow)(codes, cols, group_size, params, x, group_x_sums);
-}
-
-void GroupSums(const float* x, int64_t cols, int64_t group_size, float* sums) noexcept {
-  for (int64_t g = 0, begin = 0; begin < cols; ++g, begin += group_size) {
-    double sum = 0.0;
-    for (int64_t j = begin; j < std::min(cols, begin + group_size); ++j) sum += x[j];
-    sums[g] = static_cast<float>(sum);
-  }
+                    const float* x) noexcept {
+  return HWY_DYNAMIC_DISPATCH(IntGridDotRow)(codes, cols, group_size, params, x);
 }
 
 void PackCodes(const uint8_t* codes, int64_t count, int bits, uint8_t* out) noexcept {

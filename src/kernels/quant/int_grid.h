@@ -22,16 +22,11 @@ void IntGridDequantizeRowRef(const uint8_t* codes, int64_t cols, int64_t group_s
                              const IntGridParams* params, float* out) noexcept;
 
 // Returns sum_j decode(codes[j]) * x[j] over one row, computed per group as
-// scale * (sum code*x) - scale * zero * sum x without materialising the weights;
-// group_x_sums[g] is the sum of x over group g (the same for every row, so callers compute it
-// once per product with GroupSums).
+// scale * (sum code*x - zero * sum x) without materialising the weights.
 float IntGridDotRow(const uint8_t* codes, int64_t cols, int64_t group_size, const IntGridParams* params,
-                    const float* x, const float* group_x_sums) noexcept;
+                    const float* x) noexcept;
 float IntGridDotRowRef(const uint8_t* codes, int64_t cols, int64_t group_size,
                        const IntGridParams* params, const float* x) noexcept;
-
-// Writes the sum of x over each group of `group_size` elements (the last may be shorter).
-void GroupSums(const float* x, int64_t cols, int64_t group_size, float* sums) noexcept;
 
 // Packs `count` codes of `bits` bits into the LSB-first stream of formats/int_grid.h
 // (PackedRowBytes(count, bits) bytes); equals PackCodesRef.
