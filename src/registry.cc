@@ -8,6 +8,7 @@
 #include "shrink/quant/awq.h"
 #include "shrink/quant/gptq.h"
 #include "shrink/quant/rtn.h"
+#include "shrink/quant/smoothquant.h"
 #include "shrink/quant/spqr.h"
 
 namespace shrink {
@@ -35,6 +36,13 @@ void RegisterBuiltins(Registry& registry) {
                      // Scaling salient channels up coarsens the others and clipping trims outliers:
                      // weight-space error rises a little above rtn's (0.106 vs 0.100 on 4096x4096).
                      /*conformance_max_rel_rms=*/0.15});
+  registry.Register({"smoothquant", Family::kQuantizer,
+                     "SmoothQuant W8A8: activation outliers migrated into the weights (α), int8 weights and "
+                     "int8 activations",
+                     SmoothQuantQuantizer::Specs(),
+                     [](const Options& o) { return std::make_unique<SmoothQuantQuantizer>(o); },
+                     // int8 per row: the smoothing coarsens some columns' share of the row range.
+                     /*conformance_max_rel_rms=*/0.05});
   registry.Register({"full", Family::kKvCache, "uncompressed KV cache with exact attention (the reference)",
                      FullKvCache::Specs(), [](const Options& o) { return std::make_unique<FullKvCache>(o); }});
 }

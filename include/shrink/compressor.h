@@ -65,6 +65,9 @@ class WeightCompressor : public Compressor {
   virtual size_t EstimateBytes(const Shape& shape) const = 0;
   // Returns true when MatVec works on the compressed form directly.
   virtual bool HasMatVec() const { return false; }
+  // Returns true when MatVec of `compressed` rounds its input too (w8a8 quantizes activations):
+  // the decompressed weight alone does not reproduce the product, so runners must use MatVec.
+  virtual bool MatVecRoundsInput(const CompressedTensor& compressed) const { return false; }
   // Computes y = W x from the compressed form (x: in_features, y: out_features). The default
   // throws kUnsupported; callers check HasMatVec() or decompress once.
   virtual void MatVec(const CompressedTensor& compressed, const float* x, float* y) const {

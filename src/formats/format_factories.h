@@ -25,6 +25,7 @@ std::unique_ptr<QuantFormat> MakeIntGridFormat(const std::string& name, const Fo
 std::unique_ptr<QuantFormat> MakeFloatFormat(const std::string& name, const FormatSettings& settings);
 std::unique_ptr<QuantFormat> MakeGgmlLegacyFormat(const std::string& name, const FormatSettings& settings);
 std::unique_ptr<QuantFormat> MakeGgmlKQuantFormat(const std::string& name, const FormatSettings& settings);
+std::unique_ptr<QuantFormat> MakeW8A8Format(const std::string& name, const FormatSettings& settings);
 
 }  // namespace shrink
 

@@ -39,6 +39,7 @@ const std::vector<FormatEntry>& Entries() {
       {"q4_k", MakeGgmlKQuantFormat},
       {"q5_k", MakeGgmlKQuantFormat},
       {"q6_k", MakeGgmlKQuantFormat},
+      {"w8a8", MakeW8A8Format},
   };
   return entries;
 }
@@ -120,6 +121,17 @@ void QuantFormat::QuantizeRow(const float* x, const float* importance, int64_t c
 float QuantFormat::DotRow(ConstRowRef row, int64_t cols, float tensor_scale, const float* x, float* scratch) const {
   DequantizeRow(row, cols, tensor_scale, scratch);
   return kernels::DotF32(scratch, x, cols);
+}
+
+void QuantFormat::MatVec(const ConstQuantRows& rows, const float* x, float* y) const {
+#pragma omp parallel
+  {
+    std::vector<float> scratch(static_cast<size_t>(rows.cols()));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < rows.rows(); ++i) {
+      y[i] = DotRow(rows.Row(i), rows.cols(), rows.tensor_scale(), x, scratch.data());
+    }
+  }
 }
 
 }  // namespace shrink

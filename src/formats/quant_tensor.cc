@@ -210,14 +210,7 @@ void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y) {
     for (int64_t j = 0; j < rows.cols(); ++j) scaled_x[static_cast<size_t>(j)] = x[j] * input_scale[j];
     x = scaled_x.data();
   }
-#pragma omp parallel
-  {
-    std::vector<float> scratch(static_cast<size_t>(rows.cols()));
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < rows.rows(); ++i) {
-      y[i] = format->DotRow(rows.Row(i), rows.cols(), rows.tensor_scale(), x, scratch.data());
-    }
-  }
+  format->MatVec(rows, x, y);
 }
 
 }  // namespace shrink

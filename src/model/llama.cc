@@ -60,12 +60,15 @@ LinearWeight::LinearWeight(const Model& model, const std::string& name, bool kee
   }
   rows_ = info.shape.dim(0);
   cols_ = info.shape.dim(1);
-  if (info.compressed && keep_compressed) {
+  if (info.compressed) {  // kept compressed when asked, or when only MatVec computes its product
     auto method = Registry::Global().CreateDecoder(info.format);
     if (method->HasMatVec()) {
-      compressed_ = std::make_shared<const CompressedTensor>(model.ReadCompressed(name));
-      method_ = std::move(method);
-      return;
+      auto compressed = std::make_shared<const CompressedTensor>(model.ReadCompressed(name));
+      if (keep_compressed || method->MatVecRoundsInput(*compressed)) {
+        compressed_ = std::move(compressed);
+        method_ = std::move(method);
+        return;
+      }
     }
   }
   const Tensor t = model.ReadF32(name);

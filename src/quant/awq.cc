@@ -21,27 +21,20 @@ std::vector<OptionSpec> AwqQuantizer::MethodSpecs() {
   };
 }
 
-AwqQuantizer::AwqQuantizer(const Options& options) : FormatQuantizer("awq", options, MethodSpecs()) {
+AwqQuantizer::AwqQuantizer(const Options& options) : InputScalingQuantizer("awq", options, MethodSpecs()) {
   n_grid_ = static_cast<int>(reader().Int("n_grid"));
   auto_clip_ = reader().Bool("auto_clip");
   max_shrink_ = reader().Double("max_shrink");
   search_rows_ = reader().Int("search_rows");
 }
 
-size_t AwqQuantizer::EstimateBytes(const Shape& shape) const {
-  return FormatQuantizer::EstimateBytes(shape) + static_cast<size_t>(shape.cols()) * sizeof(float);
-}
-
-std::vector<float> AwqQuantizer::SearchScales(const std::vector<AwqLayer>& layers, const CalibrationStats& stats) const {
+std::vector<float> AwqQuantizer::SearchScales(const std::vector<ScaledLayer>& layers, const CalibrationStats& stats) const {
   return SearchAwqScales(layers, stats, n_grid_, search_rows_);
 }
 
 CompressedTensor AwqQuantizer::CompressScaled(TensorView<const float> scaled, const CalibrationStats& stats,
                                               const std::vector<float>& s) const {
-  if (scaled.rank() != 2 || scaled.cols() != stats.num_channels()) {
-    Fail(ErrorCode::kShapeMismatch, "awq: calibration statistics describe ", stats.num_channels(),
-         " input channels, the weight ", scaled.shape().ToString(), " has ", scaled.rank() == 2 ? scaled.cols() : 0);
-  }
+  RequireChannels(scaled, stats);
   const std::vector<float> h = ScaledHessian(stats, s, Name());
   const int64_t n = scaled.cols();
   std::vector<float> importance(static_cast<size_t>(n));
@@ -49,25 +42,6 @@ CompressedTensor AwqQuantizer::CompressScaled(TensorView<const float> scaled, co
   if (!auto_clip_) return QuantizeTensor(format(), scaled, importance.data(), Name());
   const Tensor clipped = ClipBlocks(format(), scaled, h, importance, n_grid_, max_shrink_);
   return QuantizeTensor(format(), clipped.View<float>(), importance.data(), Name());
-}
-
-CompressedTensor AwqQuantizer::Compress(TensorView<const float> weight, const CalibrationStats* stats) const {
-  if (stats == nullptr) {
-    Fail(ErrorCode::kInvalidArgument,
-         "awq needs calibration statistics (mean |x| and XᵀX of the layer's inputs); give --calib or --calib-tokens");
-  }
-  const std::vector<float> s = SearchScales({AwqLayer{weight, &format()}}, *stats);
-  const int64_t m = weight.rows(), n = weight.cols();
-  Tensor scaled(DType::kF32, weight.shape());
-  float* ws = scaled.data<float>();
-  for (int64_t r = 0; r < m; ++r) {
-    for (int64_t j = 0; j < n; ++j) ws[r * n + j] = weight(r, j) * s[static_cast<size_t>(j)];
-  }
-  CompressedTensor out = CompressScaled(scaled.View<float>(), *stats, s);
-  std::vector<float> inverse(s.size());
-  for (size_t j = 0; j < s.size(); ++j) inverse[j] = 1.0f / s[j];
-  AttachInputScale(out, inverse);
-  return out;
 }
 
 }  // namespace shrink

@@ -21,7 +21,7 @@ struct RowSample {
   const QuantFormat* format = nullptr;
 };
 
-RowSample SampleRows(const AwqLayer& layer, int64_t search_rows) {
+RowSample SampleRows(const ScaledLayer& layer, int64_t search_rows) {
   const int64_t rows = layer.weight.rows(), cols = layer.weight.cols();
   const int64_t sampled = std::min(rows, std::max<int64_t>(1, search_rows));
   RowSample sample;
@@ -72,11 +72,11 @@ std::vector<float> AwqScalesForAlpha(const Eigen::VectorXd& mean_abs, double alp
   return s;
 }
 
-std::vector<float> SearchAwqScales(const std::vector<AwqLayer>& layers, const CalibrationStats& stats, int n_grid,
+std::vector<float> SearchAwqScales(const std::vector<ScaledLayer>& layers, const CalibrationStats& stats, int n_grid,
                                    int64_t search_rows) {
   const int64_t n = stats.num_channels();
   std::vector<RowSample> samples;
-  for (const AwqLayer& layer : layers) {
+  for (const ScaledLayer& layer : layers) {
     if (layer.weight.rank() != 2 || layer.weight.cols() != n) {
       Fail(ErrorCode::kShapeMismatch, "awq: calibration statistics describe ", n, " input channels, the weight ",
            layer.weight.shape().ToString(), " has ", layer.weight.rank() == 2 ? layer.weight.cols() : 0);

@@ -19,7 +19,7 @@ std::vector<float> AwqScalesForAlpha(const Eigen::VectorXd& mean_abs, double alp
 // `layers` (each rounded to nearest in its format), estimated on an evenly spaced sample of at
 // most `search_rows` rows per layer; ties keep the smaller α. Throws kShapeMismatch when a
 // layer's columns differ from the statistics' channels, kInvalidArgument for empty statistics.
-std::vector<float> SearchAwqScales(const std::vector<AwqLayer>& layers, const CalibrationStats& stats, int n_grid,
+std::vector<float> SearchAwqScales(const std::vector<ScaledLayer>& layers, const CalibrationStats& stats, int n_grid,
                                    int64_t search_rows);
 
 }  // namespace shrink

@@ -19,15 +19,19 @@ std::map<std::string, std::string> FormatSettingsOf(const Options& options) {
 
 }  // namespace
 
-std::vector<OptionSpec> FormatQuantizer::WithFormatSpecs(std::vector<OptionSpec> method_specs) {
+std::vector<OptionSpec> FormatQuantizer::WithFormatSpecs(std::vector<OptionSpec> method_specs,
+                                                         const std::string& default_format) {
   std::vector<OptionSpec> specs = QuantFormatSpecs();
+  for (OptionSpec& spec : specs) {
+    if (spec.name == "format") spec.default_value = default_format;
+  }
   specs.insert(specs.end(), method_specs.begin(), method_specs.end());
   return specs;
 }
 
 FormatQuantizer::FormatQuantizer(const std::string& method, const Options& options,
-                                 const std::vector<OptionSpec>& method_specs)
-    : reader_(method, options, WithFormatSpecs(method_specs)), options_(reader_.Resolved()) {
+                                 const std::vector<OptionSpec>& method_specs, const std::string& default_format)
+    : reader_(method, options, WithFormatSpecs(method_specs, default_format)), options_(reader_.Resolved()) {
   format_ = MakeQuantFormat(reader_.String("format"), FormatSettingsOf(options));
   for (const auto& [key, value] : format_->Meta()) {  // report the settings the format applies
     if (options_.Has(key)) options_.Set(key, value);
@@ -42,6 +46,10 @@ size_t FormatQuantizer::EstimateBytes(const Shape& shape) const { return QuantTe
 
 void FormatQuantizer::MatVec(const CompressedTensor& compressed, const float* x, float* y) const {
   QuantMatVec(compressed, x, y);
+}
+
+bool FormatQuantizer::MatVecRoundsInput(const CompressedTensor& compressed) const {
+  return QuantFormatOf(compressed)->QuantizesActivations();
 }
 
 std::vector<float> ChannelImportance(const CalibrationStats* stats, int64_t cols, const std::string& method) {

@@ -5,12 +5,13 @@
 #include <optional>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include "shrink/core/metrics.h"
-#include "shrink/quant/awq.h"
+#include "shrink/quant/input_scaling.h"
 #include "shrink/quant/format_quantizer.h"
 #include "shrink/registry.h"
-#include "src/quant/awq_fold.h"
+#include "src/quant/input_scale_fold.h"
 
 namespace shrink {
 namespace {
@@ -27,10 +28,14 @@ class TensorQuantizer {
   TensorQuantizer(const WeightCompressor& method, const QuantizeModelOptions& options)
       : method_(method), options_(options) {}
 
-  // With `folded_scale`, the weight is AWQ's W·diag(s), already folded into the model: it is
-  // quantized by AwqQuantizer::CompressScaled, without input_scale.
+  // With `folded_scale`, the weight is W·diag(s), already folded into the model: it is quantized
+  // by InputScalingQuantizer::CompressScaled, without input_scale.
   void Quantize(Model& model, const ModelTensorInfo& t, const CalibrationStats* stats,
                 const std::vector<float>* folded_scale = nullptr) {
+    if (std::string reason = KeepReason(t); !reason.empty()) {
+      report_.kept.emplace_back(t.name, std::move(reason));
+      return;
+    }
     const std::string format = options_.format_for_tensor ? options_.format_for_tensor(t) : "";
     const bool fallback = stats == nullptr && method_.NeedsCalibration();
     const WeightCompressor& used = Variant(fallback ? "rtn" : method_.Name(), format);
@@ -48,8 +53,8 @@ class TensorQuantizer {
     const Tensor weight = model.ReadF32(t.name);
     CompressedTensor ct;
     try {
-      ct = folded_scale ? dynamic_cast<const AwqQuantizer&>(used).CompressScaled(weight.View<float>(), *stats,
-                                                                                 *folded_scale)
+      ct = folded_scale ? dynamic_cast<const InputScalingQuantizer&>(used).CompressScaled(weight.View<float>(), *stats,
+                                                                                          *folded_scale)
                         : used.Compress(weight.View<float>(), stats);
     } catch (const Error& e) {
       Fail(e.code(), "tensor '", t.name, "': ", e.message());
@@ -71,10 +76,14 @@ class TensorQuantizer {
 
   QuantizeModelReport& report() { return report_; }
 
-  // Returns the awq variant that quantizes tensor `t` (its format chosen per tensor).
-  const AwqQuantizer& AwqFor(const ModelTensorInfo& t) {
+  // Returns why `t` stays unquantized (QuantizeModelOptions::keep_reason), "" to quantize it.
+  std::string KeepReason(const ModelTensorInfo& t) const { return options_.keep_reason ? options_.keep_reason(t) : ""; }
+
+  // Returns the input-scaling method's variant that quantizes tensor `t` (its format chosen per
+  // tensor).
+  const InputScalingQuantizer& ScalingFor(const ModelTensorInfo& t) {
     const std::string format = options_.format_for_tensor ? options_.format_for_tensor(t) : "";
-    return dynamic_cast<const AwqQuantizer&>(Variant("awq", format));
+    return dynamic_cast<const InputScalingQuantizer&>(Variant(method_.Name(), format));
   }
 
  private:
@@ -105,12 +114,12 @@ class TensorQuantizer {
 using QuantizeTensorFn = std::function<void(Model&, const ModelTensorInfo&, const CalibrationSet* set,
                                             const std::vector<float>* folded_scale)>;
 
-// Quantizes block `layer` with AWQ: one s per group of layers reading a norm's output (q/k/v after
-// attn_norm, gate/up after ffn_norm), searched on the group's summed output error and folded into
-// the norm; the group is then quantized without input_scale (`quantize` with the folded s).
-// The other layers keep their own input_scale.
-void QuantizeAwqBlock(Model& model, int64_t layer, const CalibrationSet& set, const AwqQuantizer& awq,
-                      TensorQuantizer& quantizer, bool embeddings, const QuantizeTensorFn& quantize) {
+// Quantizes block `layer` with an input-scaling method (AWQ, SmoothQuant): one s per group of
+// layers reading a norm's output (q/k/v after attn_norm, gate/up after ffn_norm), chosen for the
+// whole group and folded into the norm; the group is then quantized without input_scale
+// (`quantize` with the folded s). The other layers keep their own input_scale.
+void QuantizeScaledBlock(Model& model, int64_t layer, const CalibrationSet& set, const InputScalingQuantizer& method,
+                         TensorQuantizer& quantizer, bool embeddings, const QuantizeTensorFn& quantize) {
   struct Group {
     LlamaTensor norm;
     std::vector<LlamaTensor> layers;
@@ -122,20 +131,20 @@ void QuantizeAwqBlock(Model& model, int64_t layer, const CalibrationSet& set, co
     bool foldable = stats != nullptr && model.Find(LlamaTensorName(layer, group.norm)) != nullptr;
     for (LlamaTensor kind : group.layers) {
       const ModelTensorInfo* t = model.Find(LlamaTensorName(layer, kind));
-      foldable = foldable && t != nullptr && Selected(*t, embeddings);
+      foldable = foldable && t != nullptr && Selected(*t, embeddings) && quantizer.KeepReason(*t).empty();
     }
     if (!foldable) continue;
     for (LlamaTensor kind : group.layers) folded.insert(LlamaTensorName(layer, kind));
     std::vector<Tensor> weights;
-    std::vector<AwqLayer> layers;
+    std::vector<ScaledLayer> layers;
     for (LlamaTensor kind : group.layers) {
       const ModelTensorInfo& t = model.Info(LlamaTensorName(layer, kind));
       weights.push_back(model.ReadF32(t.name));
-      layers.push_back({weights.back().View<float>(), &quantizer.AwqFor(t).format()});
+      layers.push_back({weights.back().View<float>(), &quantizer.ScalingFor(t).format()});
     }
     std::vector<float> s;
     try {
-      s = awq.SearchScales(layers, *stats);
+      s = method.SearchScales(layers, *stats);
     } catch (const Error& e) {
       Fail(e.code(), "block ", layer, " (", LlamaTensorName(layer, group.norm), "): ", e.message());
     }
@@ -168,13 +177,13 @@ QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, 
     if (options.on_tensor) options.on_tensor();
   };
   const std::vector<ModelTensorInfo> tensors = model.Tensors();
-  const auto* awq = dynamic_cast<const AwqQuantizer*>(&method);
+  const auto* scaling = dynamic_cast<const InputScalingQuantizer*>(&method);
   if (calib.tokens != nullptr && calib.precomputed == nullptr) {
     if (calib.sequential) {
       CalibrateSequentially(model, *calib.tokens, calib.first_token, calib.count, {},
                             [&](int64_t layer, const CalibrationSet& set, Model& m) {
-                              if (awq != nullptr) {
-                                QuantizeAwqBlock(m, layer, set, *awq, quantizer, options.embeddings, quantize);
+                              if (scaling != nullptr) {
+                                QuantizeScaledBlock(m, layer, set, *scaling, quantizer, options.embeddings, quantize);
                                 return;
                               }
                               for (LlamaTensor kind : kLlamaLinearTensors) {
@@ -186,9 +195,9 @@ QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, 
       stats = &*computed;
     }
   }
-  if (awq != nullptr && stats != nullptr && model.config()) {
+  if (scaling != nullptr && stats != nullptr && model.config()) {
     for (int64_t layer = 0; layer < model.config()->n_layers; ++layer) {
-      QuantizeAwqBlock(model, layer, *stats, *awq, quantizer, options.embeddings, quantize);
+      QuantizeScaledBlock(model, layer, *stats, *scaling, quantizer, options.embeddings, quantize);
     }
   }
   for (const ModelTensorInfo& t : tensors) {

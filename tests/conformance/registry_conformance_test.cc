@@ -84,11 +84,19 @@ TEST_P(WeightConformanceTest, RoundTripsSizesAndIsDeterministic) {
       const Tensor x = testing::RandomMatrix(1, shape[1], 7);
       std::vector<float> y(static_cast<size_t>(shape[0]));
       compressor->MatVec(one, x.data<float>(), y.data());
+      const bool rounds_input = compressor->MatVecRoundsInput(one);
+      double err2 = 0.0, norm2 = 0.0;
       for (int64_t i = 0; i < shape[0]; i += std::max<int64_t>(1, shape[0] / 64)) {
         double expected = 0;
         for (int64_t j = 0; j < shape[1]; ++j) expected += double{back.data<float>()[i * shape[1] + j]} * x.data<float>()[j];
-        ASSERT_NEAR(y[static_cast<size_t>(i)], expected, 1e-3 * (1 + std::fabs(expected))) << "row " << i;
+        err2 += (y[static_cast<size_t>(i)] - expected) * (y[static_cast<size_t>(i)] - expected);
+        norm2 += expected * expected;
+        if (!rounds_input) ASSERT_NEAR(y[static_cast<size_t>(i)], expected, 1e-3 * (1 + std::fabs(expected))) << "row " << i;
       }
+      // A MatVec that rounds its input (w8a8; checked exactly in its format test) is the same
+      // product up to that rounding: here x ignores the calibrated channel ranges, so the int8
+      // step is coarse for the smoothed channels.
+      if (rounds_input) EXPECT_LT(std::sqrt(err2 / norm2), 0.1);
     }
   }
 }

@@ -17,7 +17,7 @@
 #include "shrink/quant/quantize_model.h"
 #include "shrink/quant/rtn.h"
 #include "shrink/registry.h"
-#include "src/quant/awq_fold.h"
+#include "src/quant/input_scale_fold.h"
 #include "testing/test_util.h"
 
 namespace shrink {

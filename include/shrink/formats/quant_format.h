@@ -89,6 +89,35 @@ struct BasicRowRef {
 using RowRef = BasicRowRef<uint8_t>;
 using ConstRowRef = BasicRowRef<const uint8_t>;
 
+// Points into the sections of a quantized tensor, row by row. Built by BindQuantRows (writable,
+// right after NewQuantTensor) or ValidateQuantRows (read-only, after checking every section and
+// row); see formats/quant_tensor.h.
+template <typename Byte>
+class BasicQuantRows {
+ public:
+  BasicQuantRows(int64_t rows, int64_t cols, float tensor_scale, const std::array<Byte*, kMaxFormatSections>& base,
+                 const std::array<size_t, kMaxFormatSections>& row_bytes)
+      : rows_(rows), cols_(cols), tensor_scale_(tensor_scale), base_(base), row_bytes_(row_bytes) {}
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  float tensor_scale() const { return tensor_scale_; }
+  BasicRowRef<Byte> Row(int64_t i) const {
+    BasicRowRef<Byte> ref;
+    for (int s = 0; s < kMaxFormatSections; ++s) {
+      if (base_[s]) ref.section[s] = base_[s] + static_cast<size_t>(i) * row_bytes_[s];
+    }
+    return ref;
+  }
+
+ private:
+  int64_t rows_, cols_;
+  float tensor_scale_;
+  std::array<Byte*, kMaxFormatSections> base_;
+  std::array<size_t, kMaxFormatSections> row_bytes_;
+};
+using QuantRows = BasicQuantRows<uint8_t>;
+using ConstQuantRows = BasicQuantRows<const uint8_t>;
+
 // What a format may need to know about the whole tensor while fitting a block.
 struct TensorContext {
   float min = 0.0f;           // of all weights (0 unless the format UsesTensorRange)
@@ -147,6 +176,12 @@ class QuantFormat {
   // Returns the dot product of the decoded row with `x` (the default decodes into `scratch`,
   // cols floats).
   virtual float DotRow(ConstRowRef row, int64_t cols, float tensor_scale, const float* x, float* scratch) const;
+  // Returns true when MatVec rounds its input as well as using quantized weights (w8a8): the
+  // decoded weight then does not reproduce the product, so runners must call MatVec.
+  virtual bool QuantizesActivations() const { return false; }
+  // Computes y = W x over validated `rows` (x: cols floats, y: rows floats). The default runs
+  // DotRow on every row, multithreaded; formats that quantize activations round x once here.
+  virtual void MatVec(const ConstQuantRows& rows, const float* x, float* y) const;
   // Throws kCorruptData when a row's stored fields cannot be decoded (a non-finite scale...);
   // named by `row_index`. Called on every row before any is decoded.
   virtual void ValidateRow(ConstRowRef row, int64_t cols, int64_t row_index) const {}

@@ -26,34 +26,6 @@ CompressedTensor NewQuantTensor(const QuantFormat& format, const Shape& shape, c
 // Returns the section bytes of a rows x cols tensor in `format`.
 size_t QuantTensorBytes(const QuantFormat& format, const Shape& shape);
 
-// Points into the sections of a quantized tensor, row by row. Built by Bind (writable, right
-// after NewQuantTensor) or Validate (read-only, after checking every section and row).
-template <typename Byte>
-class BasicQuantRows {
- public:
-  BasicQuantRows(int64_t rows, int64_t cols, float tensor_scale, const std::array<Byte*, kMaxFormatSections>& base,
-                 const std::array<size_t, kMaxFormatSections>& row_bytes)
-      : rows_(rows), cols_(cols), tensor_scale_(tensor_scale), base_(base), row_bytes_(row_bytes) {}
-  int64_t rows() const { return rows_; }
-  int64_t cols() const { return cols_; }
-  float tensor_scale() const { return tensor_scale_; }
-  BasicRowRef<Byte> Row(int64_t i) const {
-    BasicRowRef<Byte> ref;
-    for (int s = 0; s < kMaxFormatSections; ++s) {
-      if (base_[s]) ref.section[s] = base_[s] + static_cast<size_t>(i) * row_bytes_[s];
-    }
-    return ref;
-  }
-
- private:
-  int64_t rows_, cols_;
-  float tensor_scale_;
-  std::array<Byte*, kMaxFormatSections> base_;
-  std::array<size_t, kMaxFormatSections> row_bytes_;
-};
-using QuantRows = BasicQuantRows<uint8_t>;
-using ConstQuantRows = BasicQuantRows<const uint8_t>;
-
 // Returns writable rows of a tensor made by NewQuantTensor, storing `tensor_scale` when the
 // format keeps one.
 QuantRows BindQuantRows(const QuantFormat& format, CompressedTensor& tensor, float tensor_scale);
@@ -80,7 +52,8 @@ const float* InputScaleOf(const CompressedTensor& tensor);
 // Decodes a quantized tensor into `out` (same shape), after validating it (input_scale applied).
 void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out);
 // Computes y = W x on the quantized form (x: cols floats, y: rows floats), after validating it;
-// with an input_scale, x is scaled by it first.
+// with an input_scale, x is scaled by it first; the format's MatVec does the rest (formats that
+// QuantizesActivations round x too).
 void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y);
 
 }  // namespace shrink

@@ -53,7 +53,8 @@ class LinearWeight {
  public:
   LinearWeight() = default;
   // Loads tensor `name` of `model`; `keep_compressed` keeps a compressed tensor in its
-  // compressed form when its method has a fused MatVec.
+  // compressed form when its method has a fused MatVec. Tensors whose MatVec rounds its input
+  // (w8a8) always stay compressed: decompressing them would skip the activation rounding.
   LinearWeight(const Model& model, const std::string& name, bool keep_compressed);
 
   int64_t rows() const { return rows_; }

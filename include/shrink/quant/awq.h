@@ -6,15 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "shrink/quant/format_quantizer.h"
+#include "shrink/quant/input_scaling.h"
 
 namespace shrink {
-
-// One layer of a group that reads the same input: its weight and the format it is quantized to.
-struct AwqLayer {
-  TensorView<const float> weight;  // out_features x in_features
-  const QuantFormat* format = nullptr;
-};
 
 // Protects the weights of salient input channels by scaling them up before rounding:
 // s_j = mean|x_j|^α (clamped to ≥ 1e-4, divided by sqrt(max s · min s) as the reference code
@@ -31,27 +25,18 @@ struct AwqLayer {
 // (its "clip" is the int format's own MSE clip), n_grid (20), auto_clip (true), max_shrink
 // (0.5), search_rows (64). Needs calibration statistics. QuantizeModel folds s into the
 // RMSNorm before q/k/v and gate/up, so those tensors carry no input_scale.
-class AwqQuantizer : public FormatQuantizer {
+class AwqQuantizer : public InputScalingQuantizer {
  public:
   static std::vector<OptionSpec> Specs() { return WithFormatSpecs(MethodSpecs()); }
   // Builds from options; throws kInvalidArgument for bad values.
   explicit AwqQuantizer(const Options& options = {});
 
   std::string Name() const override { return "awq"; }
-  bool NeedsCalibration() const override { return true; }
-  // Returns the bytes of the format's sections plus the f32 input_scale.
-  size_t EstimateBytes(const Shape& shape) const override;
-  CompressedTensor Compress(TensorView<const float> weight, const CalibrationStats* stats) const override;
-
-  // Returns the scales s (in_features values > 0) that minimise the summed output error of
-  // `layers`, which all read the inputs described by `stats`. Throws kShapeMismatch when a
-  // layer's column count is not the statistics' channel count, kInvalidArgument when the
-  // statistics hold no tokens.
-  std::vector<float> SearchScales(const std::vector<AwqLayer>& layers, const CalibrationStats& stats) const;
-  // Quantizes `scaled` = W·diag(s) (clipping search, then round-to-nearest in the target
-  // format) for inputs described by `stats` divided by `s`; returns it without input_scale.
+  // Returns the s that minimises the summed output error of `layers` (the α search above).
+  std::vector<float> SearchScales(const std::vector<ScaledLayer>& layers, const CalibrationStats& stats) const override;
+  // Runs the clipping search (with auto_clip), then rounds to nearest in the target format.
   CompressedTensor CompressScaled(TensorView<const float> scaled, const CalibrationStats& stats,
-                                  const std::vector<float>& s) const;
+                                  const std::vector<float>& s) const override;
 
  private:
   static std::vector<OptionSpec> MethodSpecs();

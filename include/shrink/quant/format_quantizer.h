@@ -24,13 +24,17 @@ class FormatQuantizer : public WeightCompressor {
   size_t EstimateBytes(const Shape& shape) const override;
   bool HasMatVec() const override { return true; }
   void MatVec(const CompressedTensor& compressed, const float* x, float* y) const override;
+  bool MatVecRoundsInput(const CompressedTensor& compressed) const override;
 
  protected:
   // Reads `options` against QuantFormatSpecs() plus `method_specs` (throws kInvalidArgument
   // naming `method` for unknown or bad options) and creates the target format.
-  FormatQuantizer(const std::string& method, const Options& options, const std::vector<OptionSpec>& method_specs);
-  // Returns the specs of a method with `method_specs` of its own.
-  static std::vector<OptionSpec> WithFormatSpecs(std::vector<OptionSpec> method_specs);
+  // `default_format` is the format when options name none.
+  FormatQuantizer(const std::string& method, const Options& options, const std::vector<OptionSpec>& method_specs,
+                  const std::string& default_format = "int");
+  // Returns the specs of a method with `method_specs` of its own and `default_format`.
+  static std::vector<OptionSpec> WithFormatSpecs(std::vector<OptionSpec> method_specs,
+                                                 const std::string& default_format = "int");
   // Returns the value of one of the method's own options.
   const OptionReader& reader() const { return reader_; }
 

@@ -32,6 +32,9 @@ struct QuantizeModelOptions {
   // Returns the format for one tensor ("" = the method's own); the same method and settings
   // are used with that format.
   std::function<std::string(const ModelTensorInfo&)> format_for_tensor;
+  // Returns why one tensor stays unquantized ("" = quantize it); such tensors go to the report's `kept`
+  // list and are never handed to format_for_tensor's format (e.g. what llama-quantize would store as f16).
+  std::function<std::string(const ModelTensorInfo&)> keep_reason;
   // Called after each tensor (for progress reports).
   std::function<void()> on_tensor;
 };
@@ -56,10 +59,10 @@ struct QuantizeModelReport {
 // unless asked) with `method`. Tensors outside the calibrated sites (the classifier) are rounded
 // to nearest in the method's format when the method needs statistics. Throws kInvalidArgument
 // naming the tensor when a weight does not fit its format (unless skip_incompatible), or when a
-// method that needs calibration gets none. With awq (AwqQuantizer), each block's q/k/v and
-// gate/up share one s per group, searched on the group's summed output error and folded into
-// attn_norm / ffn_norm (weights times s, norm divided by s), so those tensors carry no
-// input_scale; attn_output and ffn_down keep their own input_scale section.
+// method that needs calibration gets none. With an input-scaling method (InputScalingQuantizer:
+// awq, smoothquant), each block's q/k/v and gate/up share one s per group, chosen for the whole
+// group and folded into attn_norm / ffn_norm (weights times s, norm divided by s), so those
+// tensors carry no input_scale; attn_output and ffn_down keep their own input_scale section.
 QuantizeModelReport QuantizeModel(Model& model, const WeightCompressor& method, const QuantizeModelOptions& options);
 
 }  // namespace shrink

@@ -1,7 +1,7 @@
-// AWQ's folding of input scales into a Llama block's RMSNorm, so that the layers reading the
-// norm's output need no input_scale (and stay storable as plain ggml blocks).
-#ifndef SHRINK_SRC_QUANT_AWQ_FOLD_H_
-#define SHRINK_SRC_QUANT_AWQ_FOLD_H_
+// Folding of per-input-channel scales (AWQ, SmoothQuant) into a Llama block's RMSNorm, so that
+// the layers reading the norm's output need no input_scale (and stay storable as plain ggml blocks).
+#ifndef SHRINK_SRC_QUANT_INPUT_SCALE_FOLD_H_
+#define SHRINK_SRC_QUANT_INPUT_SCALE_FOLD_H_
 
 #include <cstdint>
 #include <vector>
@@ -20,4 +20,4 @@ void FoldInputScales(Model& model, int64_t layer, LlamaTensor norm, const std::v
 
 }  // namespace shrink
 
-#endif  // SHRINK_SRC_QUANT_AWQ_FOLD_H_
+#endif  // SHRINK_SRC_QUANT_INPUT_SCALE_FOLD_H_

@@ -1,5 +1,5 @@
-// Folds AWQ's input scales: weights W·diag(s) after an RMSNorm whose weight is divided by s.
-#include "src/quant/awq_fold.h"
+// Folds input scales (AWQ, SmoothQuant): weights W·diag(s) after an RMSNorm whose weight is divided by s.
+#include "src/quant/input_scale_fold.h"
 
 #include <cmath>
 #include <string>
@@ -13,20 +13,20 @@ void FoldInputScales(Model& model, int64_t layer, LlamaTensor norm, const std::v
   const int64_t n = static_cast<int64_t>(s.size());
   for (size_t j = 0; j < s.size(); ++j) {
     if (!std::isfinite(s[j]) || !(s[j] > 0.0f)) {
-      Fail(ErrorCode::kInvalidArgument, "awq fold: scale ", j, " is ", s[j], ", expected a finite value > 0");
+      Fail(ErrorCode::kInvalidArgument, "input scale fold: scale ", j, " is ", s[j], ", expected a finite value > 0");
     }
   }
   const std::string norm_name = LlamaTensorName(layer, norm);
   Tensor gamma = model.ReadF32(norm_name);
   if (gamma.num_elements() != n) {
-    Fail(ErrorCode::kShapeMismatch, "awq fold: '", norm_name, "' has ", gamma.num_elements(), " values, the scales ",
+    Fail(ErrorCode::kShapeMismatch, "input scale fold: '", norm_name, "' has ", gamma.num_elements(), " values, the scales ",
          n);
   }
   for (const LlamaTensor kind : group) {  // check every shape before changing anything
     const std::string name = LlamaTensorName(layer, kind);
     const Shape& shape = model.Info(name).shape;
     if (shape.rank() != 2 || shape.cols() != n) {
-      Fail(ErrorCode::kShapeMismatch, "awq fold: '", name, "' ", shape.ToString(), " does not have ", n,
+      Fail(ErrorCode::kShapeMismatch, "input scale fold: '", name, "' ", shape.ToString(), " does not have ", n,
            " input channels");
     }
   }
