@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "shrink/core/error.h"
 #include "shrink/core/tensor_checks.h"
 #include "src/core/parallel.h"
+#include "src/kernels/core/finite.h"
 
 namespace shrink {
 namespace {
@@ -137,12 +139,22 @@ TensorContext MakeTensorContext(const QuantFormat& format, TensorView<const floa
 
 CompressedTensor QuantizeTensor(const QuantFormat& format, TensorView<const float> weight, const float* importance,
                                 const std::string& what) {
-  const TensorContext ctx = MakeTensorContext(format, weight, what);
+  // Formats that read the tensor's range need a pass over it first, which checks finiteness;
+  // the others check each row just before quantizing it, while it is in cache.
+  const bool whole_pass = format.UsesTensorRange() || weight.rank() != 2 || weight.num_elements() == 0;
+  const TensorContext ctx = whole_pass ? MakeTensorContext(format, weight, what) : TensorContext{};
   CompressedTensor tensor = NewQuantTensor(format, weight.shape(), what);
   const QuantRows rows = BindQuantRows(format, tensor, ctx.tensor_scale);
+  std::atomic<bool> non_finite{false};
   ParallelFor(rows.rows(), [&](int64_t i) {
-    format.QuantizeRow(ContiguousRow(weight, i), importance, rows.cols(), ctx, rows.Row(i));
+    const float* row = ContiguousRow(weight, i);
+    if (!whole_pass && !kernels::AllFinite(row, rows.cols())) {
+      non_finite = true;
+      return;
+    }
+    format.QuantizeRow(row, importance, rows.cols(), ctx, rows.Row(i));
   });
+  if (non_finite) RequireFiniteMatrix(weight, what.c_str());  // throws, locating the first one
   return tensor;
 }
 
