@@ -2,7 +2,6 @@
 // quantize acceptance numbers on the real model.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -16,6 +15,7 @@
 
 #include "shrink/io/model.h"
 #include "testing/test_util.h"
+#include "testing/tool_runner.h"
 
 namespace shrink {
 namespace {
@@ -23,28 +23,8 @@ namespace {
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-struct RunResult {
-  int exit_code;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-// Runs the shrink tool with `args` (shell-quoted by the caller) and captures its output.
-RunResult Shrink(const std::string& args, const testing::ScratchDir& dir) {
-  const std::string err_file = dir.File("stderr.txt");
-  const std::string cmd = std::string(SHRINK_TOOL_PATH) + " " + args + " 2>" + err_file;
-  RunResult r{-1, "", ""};
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  const auto err = testing::ReadBytes(err_file);
-  r.err.assign(err.begin(), err.end());
-  return r;
-}
+using testing::RunResult;
+using testing::Shrink;
 
 const std::string kBin = testing::SharedPath("models/stories260K/stories260K.bin");
 const std::string kGguf = testing::SharedPath("models/stories260K/stories260K-f32.gguf");

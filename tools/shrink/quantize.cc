@@ -2,6 +2,7 @@
 // the file gained (bytes) and lost (reconstruction error per tensor).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "shrink/io/model.h"
 #include "shrink/model/calibration.h"
 #include "shrink/model/eval.h"
+#include "shrink/quant/ggml_file_type.h"
 #include "shrink/quant/quantize_model.h"
 #include "shrink/registry.h"
 #include "tools/shrink/commands.h"
@@ -51,6 +53,42 @@ ModelCalibration CalibrationOf(const ParsedArgs& args, std::optional<Calibration
   return c;
 }
 
+// Returns the file type of --ftype; throws UsageError when a flag that also chooses formats is given, or
+// when `method_name` has no ggml format to choose (spqr stores its own).
+GgmlFileType FileTypeOf(const ParsedArgs& args, const std::string& method_name) {
+  for (const char* flag : {"format", "bits", "group", "output-tensor-type", "token-embedding-type"}) {
+    if (args.Has(flag)) {
+      throw UsageError(fmt::format("--ftype chooses every tensor's format; give either --ftype or --{}", flag));
+    }
+  }
+  const std::vector<OptionSpec>& specs = Registry::Global().Find(method_name).specs;
+  if (std::none_of(specs.begin(), specs.end(), [](const OptionSpec& spec) { return spec.name == "format"; })) {
+    throw UsageError(fmt::format("--ftype needs a method that writes ggml types (rtn, gptq, awq); {} stores its "
+                                 "own format",
+                                 method_name));
+  }
+  return ParseGgmlFileType(args.Get("ftype"));
+}
+
+// Makes `options` choose each tensor's format as llama-quantize does for `file_type`: the token embedding
+// is quantized too, and tensors llama-quantize would store as f16 are kept. Calibration plays the role of
+// llama-quantize's --imatrix in its choices.
+void UseFileType(GgmlFileType file_type, const Model& model, QuantizeModelOptions& options) {
+  if (!model.config()) {
+    throw UsageError("--ftype needs a Llama-family model with an architecture config (.bin, .gguf, or a "
+                     "safetensors file with one)");
+  }
+  const ModelConfig config = *model.config();
+  const bool imatrix = options.calibration.precomputed != nullptr || options.calibration.tokens != nullptr;
+  options.embeddings = true;
+  options.format_for_tensor = [file_type, config, imatrix](const ModelTensorInfo& t) {
+    return GgmlTypeForTensor(file_type, config, t.name, t.shape, imatrix).format;
+  };
+  options.keep_reason = [file_type, config, imatrix](const ModelTensorInfo& t) {
+    return GgmlTypeForTensor(file_type, config, t.name, t.shape, imatrix).keep_reason;
+  };
+}
+
 Json TensorsJson(const QuantizeModelReport& report) {
   Json tensors = Json::array();
   for (const QuantizedTensorReport& t : report.tensors) {
@@ -74,6 +112,8 @@ int RunQuantize(const ParsedArgs& args) {
   if (out_format != ModelFileFormat::kSafetensors && out_format != ModelFileFormat::kGguf) {
     throw UsageError("--out must be a .safetensors or .gguf file");
   }
+  std::optional<GgmlFileType> file_type;
+  if (args.Has("ftype")) file_type = FileTypeOf(args, method_name);
   const auto method = Registry::Global().CreateAs<WeightCompressor>(method_name, MethodOptions(args));
   if (method->NeedsCalibration() && !args.Has("calib") && !args.Has("calib-tokens")) {
     throw UsageError(fmt::format("{} needs calibration: give --calib STATS or --calib-tokens FILE.u16", method_name));
@@ -87,12 +127,16 @@ int RunQuantize(const ParsedArgs& args) {
   options.embeddings = args.Has("embeddings");
   options.skip_incompatible = args.Has("skip-incompatible");
   options.calibration = CalibrationOf(args, loaded, tokens);
-  const std::string output_type = args.Get("output-tensor-type"), embedding_type = args.Get("token-embedding-type");
-  if (!embedding_type.empty()) options.embeddings = true;
-  options.format_for_tensor = [output_type, embedding_type](const ModelTensorInfo& t) {
-    if (t.name == kOutputName) return output_type;
-    return t.name == kTokenEmbeddingName ? embedding_type : std::string();
-  };
+  if (file_type) {
+    UseFileType(*file_type, model, options);
+  } else {
+    const std::string output_type = args.Get("output-tensor-type"), embedding_type = args.Get("token-embedding-type");
+    if (!embedding_type.empty()) options.embeddings = true;
+    options.format_for_tensor = [output_type, embedding_type](const ModelTensorInfo& t) {
+      if (t.name == kOutputName) return output_type;
+      return t.name == kTokenEmbeddingName ? embedding_type : std::string();
+    };
+  }
   Progress progress("quantizing", static_cast<int64_t>(model.Tensors().size()));
   options.on_tensor = [&progress] { progress.Advance(); };
   const QuantizeModelReport report = QuantizeModel(model, *method, options);
@@ -114,7 +158,7 @@ int RunQuantize(const ParsedArgs& args) {
   model.Save(out);
   const uint64_t file_before = std::filesystem::file_size(in), file_after = std::filesystem::file_size(out);
   if (args.Has("json")) {
-    const Json j = {{"input", in},
+    Json j = {{"input", in},
                     {"output", out},
                     {"method", method->Describe()},
                     {"tensors", TensorsJson(report)},
@@ -129,6 +173,7 @@ int RunQuantize(const ParsedArgs& args) {
                       {"mean_rel_rms_error", mean_error},
                       {"max_rel_rms_error", error_max},
                       {"max_error_tensor", worst}}}};
+    if (file_type) j["ftype"] = GgmlFileTypeName(*file_type);
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -140,8 +185,12 @@ int RunQuantize(const ParsedArgs& args) {
   }
   for (const auto& [name, reason] : report.kept) fmt::print("kept unquantized: {} ({})\n", name, reason);
   fmt::print("\nmethod: {}\n", method->Describe());
+  if (file_type) {
+    fmt::print("formats: llama-quantize file type {} (each tensor's format as llama-quantize chooses it)\n",
+               GgmlFileTypeName(*file_type));
+  }
   fmt::print("quantized {} of {} tensors{}\n", report.tensors.size(), model.Tensors().size(),
-             args.Has("embeddings") ? "" : " (token embedding kept; --embeddings to include it)");
+             options.embeddings ? "" : " (token embedding kept; --embeddings to include it)");
   fmt::print("gained: {} -> {} on disk ({:.1f}% of the input, {:.2f}x smaller)\n", FormatBytes(file_before),
              FormatBytes(file_after), 100.0 * static_cast<double>(file_after) / static_cast<double>(file_before),
              static_cast<double>(file_before) / static_cast<double>(file_after));
@@ -165,6 +214,9 @@ Command QuantizeCommand() {
             {"bits", "B", "bits per code of the int format (2..8, default 4)"},
             {"group", "G", "int/fp8: weights per scale along a row, 0 = per channel, -1 = per tensor (default 128)"},
             {"sym", "", "symmetric int grid"},
+            {"ftype", "NAME",
+             "llama-quantize file type: per-tensor ggml types as llama-quantize chooses them (Q4_K_M, Q3_K_S, "
+             "Q8_0, IQ4_XS, ...; not with --format/--bits/--group/--output-tensor-type/--token-embedding-type)"},
             {"output-tensor-type", "F", "format of the classifier output.weight (as llama-quantize's flag)"},
             {"token-embedding-type", "F", "format of the token embedding (implies --embeddings)"},
             {"skip-incompatible", "", "keep tensors whose rows do not fit the format unquantized (and say which)"},
