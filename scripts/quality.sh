@@ -10,6 +10,8 @@ model=${MODEL:-$(realpath -m "$root/../shared/models/stories260K/stories260K-ffn
 tokens=${TOKENS:-$(realpath -m "$root/../shared/data/tinystories/tinystories_val.tok512.u16")}
 formats=${FORMATS:-"q8_0 q5_1 q5_0 q4_1 q4_0 iq4_nl int4_g32 nf4 mxfp4 nvfp4 fp8_e4m3"}
 methods=${METHODS:-"rtn gptq awq"}
+w8a8_methods=${W8A8_METHODS:-"rtn gptq smoothquant"}
+ftypes=${FTYPES:-"Q8_0 Q4_0 Q4_K_M Q3_K_M"}
 "$root/scripts/setup.sh"
 BUILD_DIR=$root/build "$root/scripts/build.sh"
 shrink=$root/build/bin/shrink
@@ -37,6 +39,20 @@ print(f"| {fmt} | {method} | {bits:.3f} | {q['totals']['file_bytes_after']:,} | 
 PY
 }
 
+# Prints one row of the file-type table: llama-quantize's per-tensor types for `ftype`, as GGUF.
+ftype_row() {
+  local ftype=$1 method=$2 flags=()
+  [[ $method != rtn ]] && flags+=(--calib-tokens "$tokens")
+  "$shrink" quantize --json --model "$model" --out "$work/q.gguf" --method "$method" --ftype "$ftype" "${flags[@]}" \
+    >"$work/q.json"
+  "$shrink" eval --model "$work/q.gguf" --ref "$model" "${eval_args[@]}" >"$work/e.json"
+  python3 - "$ftype" "$method" "$work/q.json" "$work/e.json" <<'PY'
+import json, sys
+ftype, method, q, e = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
+print(f"| {ftype} | {method} | {q['totals']['file_bytes_after']:,} | {e['ppl']:.4f} | {e['kld']:.5f} | {e['top1']:.4f} |")
+PY
+}
+
 {
   echo "# Quantization quality"
   echo
@@ -48,6 +64,8 @@ PY
   echo "the table's format. gptq and awq: true-sequential, calibrated on 8192 tokens from token 51200"
   echo "on; awq folds its scales into the RMSNorm weights where the architecture allows, and"
   echo "attn_output and ffn_down keep an f32 scale per input channel (counted in bits/weight)."
+  echo "w8a8 (SmoothQuant's W8A8: int8 weights per row, activations rounded to int8 per token by"
+  echo "the MatVec) is evaluated with that activation rounding; smoothquant uses α = 0.5."
   echo
   echo "llama.cpp on the same file and protocol: f32 3.9173, Q8_0 3.9234, Q4_0 4.2818."
   echo
@@ -58,6 +76,20 @@ PY
   echo "|---|---|---|---|---|---|---|"
   for format in $formats; do
     for method in $methods; do row "$format" "$method"; done
+  done
+  for method in $w8a8_methods; do row w8a8 "$method"; done
+  echo
+  echo "## llama-quantize file types"
+  echo
+  echo "\`shrink quantize --ftype T --out X.gguf\` gives every tensor the ggml type llama-quantize chooses for"
+  echo "file type T (token embedding included); the per-tensor types equal llama-quantize's on this model"
+  echo "(tests/quant/ggml_file_type_test.cc), whose 64- and 192-wide rows make the k-quant types fall back"
+  echo "to q5_0/q5_1/q8_0/iq4_nl. The file is the GGUF llama.cpp loads."
+  echo
+  echo "| file type | method | file bytes | perplexity | KL | top-1 |"
+  echo "|---|---|---|---|---|---|"
+  for ftype in $ftypes; do
+    for method in rtn gptq; do ftype_row "$ftype" "$method"; done
   done
 } >"$root/docs/quantization.md"
 cat "$root/docs/quantization.md"
