@@ -6,6 +6,7 @@
 // section "scale" (f32[1]): w[j] = scale * codes[j], scale = max|w| / 127. MatVec rounds x the
 // same way, x ≈ sx * qx, and computes y_i = scale_i * sx * Σ_j codes_ij qx_j in exact int32
 // arithmetic. 8.03 bits per weight for 4096-wide rows.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "shrink/core/error.h"
 #include "src/core/parallel.h"
 #include "src/formats/format_factories.h"
+#include "src/kernels/core/finite.h"
 #include "src/kernels/formats/int8_rows.h"
 
 namespace shrink {
@@ -68,8 +70,9 @@ class W8A8Format final : public QuantFormat {
 
   void MatVec(const ConstQuantRows& rows, const float* x, float* y) const override {
     const int64_t cols = rows.cols();
-    for (int64_t j = 0; j < cols; ++j) {
-      if (!std::isfinite(x[j])) Fail(ErrorCode::kInvalidArgument, "w8a8 MatVec: input x[", j, "] = ", x[j], " is not finite");
+    if (!kernels::AllFinite(x, cols)) {  // locate the first bad input only on the error path
+      const int64_t j = std::find_if(x, x + cols, [](float v) { return !std::isfinite(v); }) - x;
+      Fail(ErrorCode::kInvalidArgument, "w8a8 MatVec: input x[", j, "] = ", x[j], " is not finite");
     }
     std::vector<int8_t> codes(static_cast<size_t>(cols));
     const float x_scale = kernels::QuantizeInt8Row(x, cols, codes.data());

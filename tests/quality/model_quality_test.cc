@@ -13,34 +13,25 @@
 #include "shrink/quant/quantize_model.h"
 #include "shrink/quant/rtn.h"
 #include "shrink/registry.h"
+#include "testing/real_model.h"
 #include "testing/test_util.h"
 
 namespace shrink {
 namespace {
 
-const std::string kModel = testing::SharedPath("models/stories260K/stories260K-ffnpad192-f32.gguf");
-const std::string kTokens = testing::SharedPath("data/tinystories/tinystories_val.tok512.u16");
+const std::string& kModel = testing::kRealModel;
+const std::string& kTokens = testing::kEvalTokens;
 
-double Perplexity(const Model& model) {
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  EvalOptions options;
-  options.num_chunks = 200;
-  return Evaluate(LlamaModel(model), nullptr, tokens, options).perplexity;
-}
+double Perplexity(const Model& model) { return testing::RealPerplexity(model, 200); }
 
 // Quantizes a copy of the model as llama-quantize lays out a file of type `format` for this
 // model: every matrix in `format` except the classifier, whose q6_k choice falls back to q8_0
 // on 64-wide rows.
 Model Quantized(const std::string& method, const std::string& format) {
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  Model model = Model::Load(kModel);
-  const auto q = Registry::Global().CreateAs<WeightCompressor>(method, Options{{"format", format}});
   QuantizeModelOptions options;
   options.embeddings = true;
-  options.calibration.tokens = &tokens;
   options.format_for_tensor = [](const ModelTensorInfo& t) { return t.name == kOutputName ? "q8_0" : ""; };
-  QuantizeModel(model, *q, options);
-  return model;
+  return testing::QuantizedRealModel(method, Options{{"format", format}}, options);
 }
 
 TEST(ModelQualityTest, RoundToNearestMatchesLlamaCppPerplexity) {

@@ -18,13 +18,14 @@
 #include "shrink/quant/rtn.h"
 #include "shrink/registry.h"
 #include "src/quant/input_scale_fold.h"
+#include "testing/real_model.h"
 #include "testing/test_util.h"
 
 namespace shrink {
 namespace {
 
-const std::string kModel = testing::SharedPath("models/stories260K/stories260K-ffnpad192-f32.gguf");
-const std::string kTokens = testing::SharedPath("data/tinystories/tinystories_val.tok512.u16");
+const std::string& kModel = testing::kRealModel;
+const std::string& kTokens = testing::kEvalTokens;
 
 // Returns statistics of `tokens` inputs with `n` correlated channels (a random mixing of
 // n / 4 factors) of which every 16th has a 30x larger magnitude: AWQ's salient channels.
@@ -180,25 +181,16 @@ TEST(AwqModelTest, FoldingScalesIntoNormsKeepsTheFunction) {
   EXPECT_EQ(bad.code(), ErrorCode::kShapeMismatch) << bad.what();  // ffn_down reads the FFN width
 }
 
-double Perplexity(const Model& model) {
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  EvalOptions options;
-  options.num_chunks = 30;  // a slice of llama.cpp's protocol (200 chunks), to keep the suite fast
-  return Evaluate(LlamaModel(model), nullptr, tokens, options).perplexity;
-}
+// A slice of llama.cpp's protocol (200 chunks), to keep the suite fast.
+double Perplexity(const Model& model) { return testing::RealPerplexity(model, 30); }
 
 // Quantizes a copy of the model with `method` (true-sequential calibration on 2048 tokens,
 // classifier in q8_0).
 Model Quantized(const std::string& method, const Options& options) {
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  Model model = Model::Load(kModel);
-  const auto q = Registry::Global().CreateAs<WeightCompressor>(method, options);
   QuantizeModelOptions qm;
-  qm.calibration.tokens = &tokens;
   qm.calibration.count = 2048;
   qm.format_for_tensor = [](const ModelTensorInfo& t) { return t.name == kOutputName ? "q8_0" : ""; };
-  QuantizeModel(model, *q, qm);
-  return model;
+  return testing::QuantizedRealModel(method, options, qm);
 }
 
 // Returns the model quantized by awq into q4_0 (computed once: two tests read it).

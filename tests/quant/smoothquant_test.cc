@@ -17,13 +17,14 @@
 #include "shrink/quant/smoothquant.h"
 #include "shrink/registry.h"
 #include "testing/calibration_inputs.h"
+#include "testing/real_model.h"
 #include "testing/test_util.h"
 
 namespace shrink {
 namespace {
 
-const std::string kModel = testing::SharedPath("models/stories260K/stories260K-ffnpad192-f32.gguf");
-const std::string kTokens = testing::SharedPath("data/tinystories/tinystories_val.tok512.u16");
+const std::string& kModel = testing::kRealModel;
+const std::string& kTokens = testing::kEvalTokens;
 
 // Returns inputs (tokens x n) with outlier channels: every 32nd is 60x louder, as the fixed
 // outlier channels of large models' activations.
@@ -102,24 +103,15 @@ TEST(SmoothQuantTest, RejectsMissingStatisticsAndBadAlpha) {
   EXPECT_THROW(SmoothQuantQuantizer(Options{{"alpha", "1.5"}}), Error);
 }
 
-double Perplexity(const Model& model) {
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  EvalOptions options;
-  options.num_chunks = 30;  // a slice of llama.cpp's protocol (200 chunks), to keep the suite fast
-  return Evaluate(LlamaModel(model), nullptr, tokens, options).perplexity;
-}
+// A slice of llama.cpp's protocol (200 chunks), to keep the suite fast.
+double Perplexity(const Model& model) { return testing::RealPerplexity(model, 30); }
 
 // Quantizes a copy of the model into w8a8 with `method` (true-sequential calibration on 2048
 // tokens; the classifier too).
 Model W8A8Model(const std::string& method) {
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  Model model = Model::Load(kModel);
-  const auto q = Registry::Global().CreateAs<WeightCompressor>(method, Options{{"format", "w8a8"}});
   QuantizeModelOptions qm;
-  qm.calibration.tokens = &tokens;
   qm.calibration.count = 2048;
-  QuantizeModel(model, *q, qm);
-  return model;
+  return testing::QuantizedRealModel(method, Options{{"format", "w8a8"}}, qm);
 }
 
 TEST(SmoothQuantModelTest, FoldsIntoNormsRunsFusedAndStaysNearF32Perplexity) {
@@ -131,8 +123,7 @@ TEST(SmoothQuantModelTest, FoldsIntoNormsRunsFusedAndStaysNearF32Perplexity) {
   EXPECT_NE(InputScaleOf(smooth.ReadCompressed("blk.1.ffn_down.weight")), nullptr);
   // w8a8 weights always run through the MatVec that rounds activations, even when the runner
   // asks to decompress.
-  static const std::vector<int32_t> tokens = ReadTokensU16(kTokens);
-  const std::vector<int32_t> prompt(tokens.begin(), tokens.begin() + 32);
+  const std::vector<int32_t> prompt(testing::EvalTokens().begin(), testing::EvalTokens().begin() + 32);
   RowMatrixF decompressed, fused;
   for (const bool keep : {false, true}) {
     LlamaOptions options;
