@@ -48,9 +48,11 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo "Round-to-nearest quantize, dequantize and fused MatVec of every format with its default"
   echo "settings (int: 4-bit, group 128). Bytes counted as 4 per weight, the f32 data each result"
   echo "stands for (the unit of llama.cpp's test-quantize-perf); ratio > 1 is faster than the dense"
-  echo 'SIMD f32 matrix-vector product (`MatVecF32`) over the same shape.'
+  echo 'SIMD f32 matrix-vector product (`MatVecF32`) over the same shape. BM_MatVecInt8 (the ggml'
+  echo "block types) rounds the input to int8 per 32 values and multiplies with integer kernels, as"
+  echo "llama.cpp does; docs/llamacpp_comparison.md has llama.cpp's own figures next to these.
   echo
-  table '^BM_(Quantize|Dequantize|MatVec)/' BM_MatVec/f32
+  table '^BM_(Quantize|Dequantize|MatVec|MatVecInt8)/' BM_MatVec/f32
   echo
   echo "## GPTQ"
   echo

@@ -73,6 +73,14 @@ class WeightCompressor : public Compressor {
   virtual void MatVec(const CompressedTensor& compressed, const float* x, float* y) const {
     Fail(ErrorCode::kUnsupported, Name(), " has no fused MatVec");
   }
+  // Computes y = W x like MatVec, with x first rounded to int8 per 32 values (scale max|x| / 127
+  // per block) and the products formed by integer dot kernels where the compressed format has
+  // them: the arithmetic of llama.cpp's quantized MatVec (its q8_0 / q8_K activations), faster
+  // than MatVec, at the cost of the input's rounding error. Formats without integer kernels
+  // compute MatVec.
+  virtual void MatVecInt8(const CompressedTensor& compressed, const float* x, float* y) const {
+    MatVec(compressed, x, y);
+  }
 };
 
 // Merges several fine-tuned models into one, tensor by tensor, so a merge streams.

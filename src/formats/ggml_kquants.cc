@@ -14,10 +14,13 @@
 #include <vector>
 
 #include "shrink/core/error.h"
+#include "shrink/core/float_codec.h"
 #include "src/formats/format_factories.h"
 #include "src/formats/ggml_kquant_fit.h"
 #include "src/formats/ggml_kquant_layout.h"
+#include "src/formats/rounded_input_matvec.h"
 #include "src/kernels/formats/kquant.h"
+#include "src/kernels/formats/kquant_q8dot.h"
 
 namespace shrink {
 namespace {
@@ -89,15 +92,25 @@ class GgmlKQuantFormat final : public QuantFormat {
     return kernels::KQuantDotRow(spec_.type, row.section[0], NumBlocks(cols), x);
   }
 
+  bool CorruptRowsGiveNonFiniteProducts() const override { return true; }
+
+  void MatVecInt8(const ConstQuantRows& rows, const float* x, float* y) const override {
+    Int8InputMatVec(spec_.name, rows, x, y, [&](ConstRowRef row, const kernels::Q8Input& xq) {
+      return kernels::KQuantDotQ8Row(spec_.type, row.section[0], NumBlocks(rows.cols()), xq);
+    });
+  }
+
   void ValidateRow(ConstRowRef row, int64_t cols, int64_t row_index) const override {
     for (int64_t b = 0; b < NumBlocks(cols); ++b) {
       const uint8_t* block = row.section[0] + b * spec_.block_bytes;
-      const float d = kquant::ReadD(spec_, block), dmin = kquant::ReadDmin(spec_, block);
-      if (!std::isfinite(d) || !std::isfinite(dmin)) {
-        Fail(ErrorCode::kCorruptData, spec_.name, " row ", row_index, " super-block ", b, " (columns ",
-             b * kSuperBlock, "..", (b + 1) * kSuperBlock - 1, ") has a non-finite ", std::isfinite(d) ? "dmin" : "d",
-             " scale (", std::isfinite(d) ? dmin : d, "); the data is corrupt");
+      if (F16FieldIsFinite(block + spec_.d_offset) &&
+          (!spec_.has_mins || F16FieldIsFinite(block + spec_.dmin_offset))) {
+        continue;
       }
+      const float d = kquant::ReadD(spec_, block), dmin = kquant::ReadDmin(spec_, block);
+      Fail(ErrorCode::kCorruptData, spec_.name, " row ", row_index, " super-block ", b, " (columns ",
+           b * kSuperBlock, "..", (b + 1) * kSuperBlock - 1, ") has a non-finite ", std::isfinite(d) ? "dmin" : "d",
+           " scale (", std::isfinite(d) ? dmin : d, "); the data is corrupt");
     }
   }
 

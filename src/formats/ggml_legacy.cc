@@ -12,7 +12,9 @@
 #include "src/formats/ggml_iq4_fit.h"
 #include "src/formats/ggml_legacy_blocks.h"
 #include "src/formats/ggml_legacy_fit.h"
+#include "src/formats/rounded_input_matvec.h"
 #include "src/kernels/formats/ggml_legacy.h"
+#include "src/kernels/formats/ggml_legacy_q8dot.h"
 
 namespace shrink {
 namespace {
@@ -102,6 +104,14 @@ class GgmlLegacyFormat final : public QuantFormat {
     return kernels::GgmlLegacyDotRow(type_, row.section[0], cols, x) * tensor_scale;
   }
 
+  bool CorruptRowsGiveNonFiniteProducts() const override { return true; }
+
+  void MatVecInt8(const ConstQuantRows& rows, const float* x, float* y) const override {
+    Int8InputMatVec(name_, rows, x, y, [&](ConstRowRef row, const kernels::Q8Input& xq) {
+      return kernels::GgmlLegacyDotQ8Row(type_, row.section[0], rows.cols(), xq) * rows.tensor_scale();
+    });
+  }
+
   void ValidateRow(ConstRowRef row, int64_t cols, int64_t row_index) const override {
     for (int64_t b = 0; b < cols / BlockElems(type_); ++b) {
       const uint8_t* block = row.section[0] + b * BlockBytes(type_);
@@ -135,10 +145,9 @@ class GgmlLegacyFormat final : public QuantFormat {
 
   // Throws kCorruptData when the f16 field at `p` of block `b` of row `row_index` is not finite.
   void CheckFinite(const uint8_t* p, const char* field, int64_t row_index, int64_t b) const {
-    const float value = ggml_legacy::LoadF16(p);
-    if (!std::isfinite(value)) {
+    if (!F16FieldIsFinite(p)) {
       Fail(ErrorCode::kCorruptData, name_, " row ", row_index, " block ", b, " has a non-finite ", field, " (",
-           value, "); the tensor is corrupt");
+           ggml_legacy::LoadF16(p), "); the tensor is corrupt");
     }
   }
 

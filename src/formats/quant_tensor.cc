@@ -93,7 +93,8 @@ QuantRows BindQuantRows(const QuantFormat& format, CompressedTensor& tensor, flo
   return QuantRows(rows, cols, tensor_scale, base, row_bytes);
 }
 
-ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTensor& tensor) {
+ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTensor& tensor,
+                                 RowValidation rows_to_check) {
   const Shape& shape = tensor.shape();
   if (shape.rank() != 2) {
     Fail(ErrorCode::kCorruptData, format.Name(), " tensor has shape ", shape.ToString(), ", expected 2-D");
@@ -116,7 +117,9 @@ ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTens
     }
   }
   const ConstQuantRows view(rows, cols, tensor_scale, base, row_bytes);
-  for (int64_t i = 0; i < rows; ++i) format.ValidateRow(view.Row(i), cols, i);
+  if (rows_to_check == RowValidation::kEveryRow) {
+    for (int64_t i = 0; i < rows; ++i) format.ValidateRow(view.Row(i), cols, i);
+  }
   return view;
 }
 
@@ -213,16 +216,38 @@ void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out) {
   }
 }
 
-void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y) {
+namespace {
+
+// Validates `tensor`, applies its input_scale to x and runs `product` (a QuantFormat MatVec).
+// Formats whose corrupt rows always give non-finite products have only the rows with a
+// non-finite result validated, after the product, so that the weights are read once.
+void RunMatVec(const CompressedTensor& tensor, const float* x, float* y,
+               void (QuantFormat::*product)(const ConstQuantRows&, const float*, float*) const) {
   const auto format = QuantFormatOf(tensor);
-  const ConstQuantRows rows = ValidateQuantRows(*format, tensor);
+  const bool deferred = format->CorruptRowsGiveNonFiniteProducts();
+  const ConstQuantRows rows =
+      ValidateQuantRows(*format, tensor, deferred ? RowValidation::kNone : RowValidation::kEveryRow);
   std::vector<float> scaled_x;
   if (const float* input_scale = InputScaleOf(tensor)) {
     scaled_x.resize(static_cast<size_t>(rows.cols()));
     for (int64_t j = 0; j < rows.cols(); ++j) scaled_x[static_cast<size_t>(j)] = x[j] * input_scale[j];
     x = scaled_x.data();
   }
-  format->MatVec(rows, x, y);
+  ((*format).*product)(rows, x, y);
+  if (!deferred) return;
+  for (int64_t i = 0; i < rows.rows(); ++i) {
+    if (!std::isfinite(y[i])) format->ValidateRow(rows.Row(i), rows.cols(), i);  // throws when corrupt
+  }
+}
+
+}  // namespace
+
+void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y) {
+  RunMatVec(tensor, x, y, &QuantFormat::MatVec);
+}
+
+void QuantMatVecInt8(const CompressedTensor& tensor, const float* x, float* y) {
+  RunMatVec(tensor, x, y, &QuantFormat::MatVecInt8);
 }
 
 }  // namespace shrink

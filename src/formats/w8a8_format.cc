@@ -14,7 +14,7 @@
 #include "shrink/core/error.h"
 #include "src/core/parallel.h"
 #include "src/formats/format_factories.h"
-#include "src/kernels/core/finite.h"
+#include "src/formats/rounded_input_matvec.h"
 #include "src/kernels/formats/int8_rows.h"
 
 namespace shrink {
@@ -70,10 +70,7 @@ class W8A8Format final : public QuantFormat {
 
   void MatVec(const ConstQuantRows& rows, const float* x, float* y) const override {
     const int64_t cols = rows.cols();
-    if (!kernels::AllFinite(x, cols)) {  // locate the first bad input only on the error path
-      const int64_t j = std::find_if(x, x + cols, [](float v) { return !std::isfinite(v); }) - x;
-      Fail(ErrorCode::kInvalidArgument, "w8a8 MatVec: input x[", j, "] = ", x[j], " is not finite");
-    }
+    RequireFiniteInput("w8a8", x, cols);
     std::vector<int8_t> codes(static_cast<size_t>(cols));
     const float x_scale = kernels::QuantizeInt8Row(x, cols, codes.data());
     const std::vector<int16_t> wide(codes.begin(), codes.end());

@@ -53,7 +53,7 @@ LinearInput LinearInputOf(LlamaTensor tensor) {
   }
 }
 
-LinearWeight::LinearWeight(const Model& model, const std::string& name, bool keep_compressed) {
+LinearWeight::LinearWeight(const Model& model, const std::string& name, CompressedProduct product) {
   const ModelTensorInfo& info = model.Info(name);
   if (info.shape.rank() != 2) {
     Fail(ErrorCode::kShapeMismatch, "tensor '", name, "' has shape ", info.shape.ToString(), ", expected a matrix");
@@ -64,9 +64,10 @@ LinearWeight::LinearWeight(const Model& model, const std::string& name, bool kee
     auto method = Registry::Global().CreateDecoder(info.format);
     if (method->HasMatVec()) {
       auto compressed = std::make_shared<const CompressedTensor>(model.ReadCompressed(name));
-      if (keep_compressed || method->MatVecRoundsInput(*compressed)) {
+      if (product != CompressedProduct::kDecompress || method->MatVecRoundsInput(*compressed)) {
         compressed_ = std::move(compressed);
         method_ = std::move(method);
+        int8_input_ = product == CompressedProduct::kMatVecInt8;
         return;
       }
     }
@@ -81,7 +82,13 @@ void LinearWeight::Apply(const RowMatrixF& x, RowMatrixF& y) const {
     y.noalias() = x * dense_.transpose();
     return;
   }
-  for (Eigen::Index t = 0; t < x.rows(); ++t) method_->MatVec(*compressed_, x.row(t).data(), y.row(t).data());
+  for (Eigen::Index t = 0; t < x.rows(); ++t) {
+    if (int8_input_) {
+      method_->MatVecInt8(*compressed_, x.row(t).data(), y.row(t).data());
+    } else {
+      method_->MatVec(*compressed_, x.row(t).data(), y.row(t).data());
+    }
+  }
 }
 
 const RowMatrixF& LinearWeight::dense() const {
@@ -108,7 +115,7 @@ LlamaModel::LlamaModel(const Model& model, const LlamaOptions& options) : option
     Block b;
     auto linear = [&](LlamaTensor kind, int64_t rows, int64_t cols) {
       const std::string name = LlamaTensorName(l, kind);
-      LinearWeight w(model, name, options.keep_compressed);
+      LinearWeight w(model, name, options.compressed_product);
       CheckShape(w, name, rows, cols);
       return w;
     };
@@ -125,10 +132,10 @@ LlamaModel::LlamaModel(const Model& model, const LlamaOptions& options) : option
   }
   output_norm_ = LoadVector(model, kOutputNormName, c.dim);
   if (model.Find(kOutputName) != nullptr) {
-    output_ = LinearWeight(model, kOutputName, options.keep_compressed);
+    output_ = LinearWeight(model, kOutputName, options.compressed_product);
     CheckShape(output_, kOutputName, c.vocab_size, c.dim);
   } else {
-    output_ = LinearWeight(model, kTokenEmbeddingName, options.keep_compressed);  // tied classifier
+    output_ = LinearWeight(model, kTokenEmbeddingName, options.compressed_product);  // tied classifier
   }
   // llama2.c's interleaved RoPE: pair (2i, 2i+1) of each head turns at theta^(-2i/head_dim).
   const int64_t hd = c.head_dim();

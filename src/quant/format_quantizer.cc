@@ -48,6 +48,10 @@ void FormatQuantizer::MatVec(const CompressedTensor& compressed, const float* x,
   QuantMatVec(compressed, x, y);
 }
 
+void FormatQuantizer::MatVecInt8(const CompressedTensor& compressed, const float* x, float* y) const {
+  QuantMatVecInt8(compressed, x, y);
+}
+
 bool FormatQuantizer::MatVecRoundsInput(const CompressedTensor& compressed) const {
   return QuantFormatOf(compressed)->QuantizesActivations();
 }

@@ -227,6 +227,27 @@ TEST(CliTest, GptqCalibratesBlockByBlockAndBeatsRtnOnPerplexity) {
   EXPECT_FALSE(std::filesystem::exists(dir.File("x.safetensors")));
 }
 
+TEST(CliTest, EvalWithInt8ActivationsRoundsInputsOfGgmlWeights) {
+  const std::string padded = testing::SharedPath("models/stories260K/stories260K-ffnpad192-f32.gguf");
+  SHRINK_REQUIRE_FILE(padded);
+  SHRINK_REQUIRE_FILE(kTokens);
+  testing::ScratchDir dir;
+  const std::string q = dir.File("q.gguf");
+  const RunResult r = Shrink("quantize --method rtn --format q4_0 --model " + padded + " --out " + q, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto eval = [&](const std::string& extra) {
+    const RunResult e = Shrink("eval --json --chunks 10 --model " + q + " --ref " + q + " --tokens " + kTokens + extra, dir);
+    EXPECT_EQ(e.exit_code, 0) << e.err;
+    return Json::parse(e.out);
+  };
+  const Json exact = eval(""), int8 = eval(" --int8-activations");
+  EXPECT_FALSE(exact["int8_activations"].get<bool>());
+  EXPECT_TRUE(int8["int8_activations"].get<bool>());
+  EXPECT_EQ(exact["kld"].get<double>(), 0.0);
+  EXPECT_GT(int8["kld"].get<double>(), 0.0);  // the reference runs exact products
+  EXPECT_NEAR(int8["ppl"].get<double>(), exact["ppl"].get<double>(), 0.01 * exact["ppl"].get<double>());
+}
+
 TEST(CliTest, GenerateCalibrateAndCaptureKvRun) {
   SHRINK_REQUIRE_FILE(kBin);
   SHRINK_REQUIRE_FILE(kTokens);

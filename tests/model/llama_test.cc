@@ -1,5 +1,6 @@
 // Tests of the Llama harness on the real model: llama.cpp's reference perplexity, KL/top-1
-// against a reference, batched versus token-by-token decoding, fused compressed weights.
+// against a reference, batched versus token-by-token decoding, fused compressed weights with
+// exact and int8-rounded inputs.
 #include "shrink/model/llama.h"
 
 #include <gmock/gmock.h>
@@ -9,6 +10,7 @@
 #include "shrink/model/eval.h"
 #include "shrink/model/tokenizer.h"
 #include "shrink/quant/rtn.h"
+#include "testing/real_model.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -73,7 +75,7 @@ TEST(LlamaEvalTest, FusedCompressedWeightsGiveTheDecompressedResult) {
   const auto tokens = ReadTokensU16(kTokens);
   const Model q = Quantized(kBin, Options{{"bits", "4"}, {"group", "32"}});
   LlamaOptions fused_options;
-  fused_options.keep_compressed = true;
+  fused_options.compressed_product = CompressedProduct::kMatVec;
   const LlamaModel decompressed(q), fused(q, fused_options);
   EvalOptions options;
   options.num_chunks = 4;
@@ -81,6 +83,25 @@ TEST(LlamaEvalTest, FusedCompressedWeightsGiveTheDecompressedResult) {
   const EvalResult b = Evaluate(fused, &decompressed, tokens, options);
   EXPECT_NEAR(a.perplexity, b.perplexity, 1e-4 * a.perplexity);
   EXPECT_LT(b.kl_divergence, 1e-8);
+}
+
+TEST(LlamaEvalTest, Int8ActivationsStayCloseToTheExactProduct) {
+  SHRINK_REQUIRE_FILE(testing::kRealModel);  // FFN rows padded to 192: every row divides by 32
+  SHRINK_REQUIRE_FILE(kTokens);
+  const auto tokens = ReadTokensU16(kTokens);
+  const Model q = Quantized(testing::kRealModel, Options{{"format", "q4_0"}});
+  LlamaOptions exact_options, int8_options;
+  exact_options.compressed_product = CompressedProduct::kMatVec;
+  int8_options.compressed_product = CompressedProduct::kMatVecInt8;
+  const LlamaModel exact(q, exact_options), int8(q, int8_options);
+  EvalOptions options;
+  options.num_chunks = 8;
+  const EvalResult a = Evaluate(exact, nullptr, tokens, options);
+  const EvalResult b = Evaluate(int8, &exact, tokens, options);
+  // Rounding every activation to int8 per 32 values moves the model a little, never far.
+  EXPECT_GT(b.kl_divergence, 1e-7);
+  EXPECT_LT(b.kl_divergence, 2e-3);
+  EXPECT_NEAR(b.perplexity, a.perplexity, 0.01 * a.perplexity);
 }
 
 TEST(LlamaModelTest, BatchedPromptEqualsTokenByTokenDecoding) {

@@ -127,7 +127,7 @@ TEST(SmoothQuantModelTest, FoldsIntoNormsRunsFusedAndStaysNearF32Perplexity) {
   RowMatrixF decompressed, fused;
   for (const bool keep : {false, true}) {
     LlamaOptions options;
-    options.keep_compressed = keep;
+    options.compressed_product = keep ? CompressedProduct::kMatVec : CompressedProduct::kDecompress;
     const LlamaModel llama(smooth, options);
     LlamaState state = llama.NewState();
     llama.Forward(state, prompt, 32, keep ? fused : decompressed);

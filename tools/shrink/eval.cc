@@ -20,7 +20,9 @@ int RunEval(const ParsedArgs& args) {
   options.num_chunks = args.GetInt("chunks", 200, 0, int64_t{1} << 40);
   if (options.num_chunks == 0) options.num_chunks = -1;  // every whole chunk
   options.first_chunk = args.GetInt("first-chunk", 0, 0, int64_t{1} << 40);
-  const LlamaModel model(Model::Load(model_path));
+  LlamaOptions model_options;
+  if (args.Has("int8-activations")) model_options.compressed_product = CompressedProduct::kMatVecInt8;
+  const LlamaModel model(Model::Load(model_path), model_options);
   const std::vector<int32_t> tokens = LoadTokenInput(args, model_path, model.config().vocab_size);
   std::unique_ptr<LlamaModel> reference;
   if (args.Has("ref")) reference = std::make_unique<LlamaModel>(Model::Load(args.Get("ref")));
@@ -40,6 +42,7 @@ int RunEval(const ParsedArgs& args) {
                         {"tokens", r.tokens_scored},
                         {"chunks", r.chunks},
                         {"ctx", options.context},
+                        {"int8_activations", args.Has("int8-activations")},
                         {"seconds", r.seconds},
                         {"tokens_per_second", r.tokens_per_second}};
     fmt::print("{}\n", j.dump(2));
@@ -64,7 +67,10 @@ Command EvalCommand() {
       {"ref", "R", "reference model for KL divergence and top-1 agreement"},
       {"ctx", "N", "tokens per chunk (default 256)"},
       {"chunks", "N", "evaluate at most N chunks (default 200, llama.cpp's reference protocol; 0: all)"},
-      {"first-chunk", "K", "skip the first K chunks (default 0)"}};
+      {"first-chunk", "K", "skip the first K chunks (default 0)"},
+      {"int8-activations", "",
+       "multiply compressed weights with their int8 MatVec: inputs rounded to int8 per 32 values, integer dot "
+       "products (llama.cpp's arithmetic for the ggml block types)"}};
   return {{"eval", "",
            "Evaluate a Llama-family model: perplexity with llama.cpp's protocol (chunks of --ctx tokens, BOS first, "
            "second half scored), and with --ref the mean KL divergence from the reference and top-1 agreement.",

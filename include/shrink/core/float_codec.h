@@ -111,6 +111,13 @@ inline float DecodeSmallFloatRef(uint32_t code) {
 inline uint16_t F32ToF16Ref(float f) { return static_cast<uint16_t>(EncodeSmallFloatRef<F16Format>(f)); }
 // Returns the f32 value of f16 bits `h`.
 inline float F16ToF32Ref(uint16_t h) { return DecodeSmallFloatRef<F16Format>(h); }
+// Returns true when the little-endian f16 stored at `p` is finite (exponent field not all ones),
+// without converting it.
+inline bool F16FieldIsFinite(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, sizeof(h));
+  return (h & 0x7C00u) != 0x7C00u;
+}
 // Returns f8 e4m3fn bits of `f` (RNE, saturating to +-448).
 inline uint8_t F32ToF8E4M3Ref(float f) { return static_cast<uint8_t>(EncodeSmallFloatRef<F8E4M3Format>(f)); }
 // Returns the f32 value of f8 e4m3fn bits `c`.

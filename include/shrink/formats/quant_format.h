@@ -182,9 +182,18 @@ class QuantFormat {
   // Computes y = W x over validated `rows` (x: cols floats, y: rows floats). The default runs
   // DotRow on every row, multithreaded; formats that quantize activations round x once here.
   virtual void MatVec(const ConstQuantRows& rows, const float* x, float* y) const;
+  // Computes y = W x with x rounded to int8 per 32 values and integer dot kernels (see
+  // WeightCompressor::MatVecInt8); the ggml block formats have such kernels, the default runs
+  // MatVec.
+  virtual void MatVecInt8(const ConstQuantRows& rows, const float* x, float* y) const { MatVec(rows, x, y); }
   // Throws kCorruptData when a row's stored fields cannot be decoded (a non-finite scale...);
   // named by `row_index`. Called on every row before any is decoded.
   virtual void ValidateRow(ConstRowRef row, int64_t cols, int64_t row_index) const {}
+  // Returns true when every row ValidateRow rejects makes DotRow and MatVecInt8 non-finite for
+  // any finite input (the ggml types: their only invalid fields are non-finite scales, and a
+  // non-finite scale spreads to the product); MatVec then validates only the rows whose result
+  // is not finite, instead of reading every row twice.
+  virtual bool CorruptRowsGiveNonFiniteProducts() const { return false; }
 };
 
 // Lists the format names MakeQuantFormat accepts.

@@ -29,9 +29,15 @@ size_t QuantTensorBytes(const QuantFormat& format, const Shape& shape);
 // Returns writable rows of a tensor made by NewQuantTensor, storing `tensor_scale` when the
 // format keeps one.
 QuantRows BindQuantRows(const QuantFormat& format, CompressedTensor& tensor, float tensor_scale);
-// Checks every section's dtype and size and every row's fields (ValidateRow); throws
-// kCorruptData or kShapeMismatch naming what is wrong.
-ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTensor& tensor);
+// Which rows ValidateQuantRows checks with QuantFormat::ValidateRow.
+enum class RowValidation {
+  kEveryRow,
+  kNone,  // sections only: the caller validates the rows it has to (see CorruptRowsGiveNonFiniteProducts)
+};
+// Checks every section's dtype and size and, with kEveryRow, every row's fields (ValidateRow);
+// throws kCorruptData or kShapeMismatch naming what is wrong.
+ConstQuantRows ValidateQuantRows(const QuantFormat& format, const CompressedTensor& tensor,
+                                 RowValidation rows_to_check = RowValidation::kEveryRow);
 
 // Returns the range and tensor scale of `weight` that FitBlock sees (throws kInvalidArgument
 // for a non-finite weight, naming `what`).
@@ -55,6 +61,9 @@ void DequantizeTensor(const CompressedTensor& tensor, TensorView<float> out);
 // with an input_scale, x is scaled by it first; the format's MatVec does the rest (formats that
 // QuantizesActivations round x too).
 void QuantMatVec(const CompressedTensor& tensor, const float* x, float* y);
+// QuantMatVec through the format's MatVecInt8: x (after the input_scale) rounded to int8 per 32
+// values, integer dot kernels.
+void QuantMatVecInt8(const CompressedTensor& tensor, const float* x, float* y);
 
 }  // namespace shrink
 

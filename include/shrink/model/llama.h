@@ -47,15 +47,22 @@ class ForwardObserver {
 void RequireTokenRange(const std::vector<int32_t>& tokens, int64_t first, int64_t count, int64_t vocab_size,
                        const char* what);
 
+// How a linear layer multiplies by a compressed weight.
+enum class CompressedProduct {
+  kDecompress,  // decompress once at load, dense products
+  kMatVec,      // keep it compressed, the method's fused MatVec
+  kMatVecInt8,  // keep it compressed, MatVecInt8 (inputs rounded to int8 per 32, llama.cpp's arithmetic)
+};
+
 // Holds one linear layer's weight, dense or compressed. Compressed weights are either
 // decompressed once at load or kept compressed and multiplied with the method's fused MatVec.
 class LinearWeight {
  public:
   LinearWeight() = default;
-  // Loads tensor `name` of `model`; `keep_compressed` keeps a compressed tensor in its
-  // compressed form when its method has a fused MatVec. Tensors whose MatVec rounds its input
-  // (w8a8) always stay compressed: decompressing them would skip the activation rounding.
-  LinearWeight(const Model& model, const std::string& name, bool keep_compressed);
+  // Loads tensor `name` of `model`; a compressed tensor is kept compressed when `product` asks
+  // for a fused MatVec and its method has one. Tensors whose MatVec rounds its input (w8a8)
+  // always stay compressed: decompressing them would skip the activation rounding.
+  LinearWeight(const Model& model, const std::string& name, CompressedProduct product);
 
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
@@ -71,6 +78,7 @@ class LinearWeight {
   RowMatrixF dense_;
   std::shared_ptr<const WeightCompressor> method_;
   std::shared_ptr<const CompressedTensor> compressed_;
+  bool int8_input_ = false;
 };
 
 // Holds the per-sequence state of a forward pass: one KV cache per block and the position.
@@ -81,7 +89,7 @@ struct LlamaState {
 
 // Options for loading a LlamaModel.
 struct LlamaOptions {
-  bool keep_compressed = false;  // run compressed weights with fused MatVec (else decompress once)
+  CompressedProduct compressed_product = CompressedProduct::kDecompress;
   std::string kv_cache = "full"; // registry name of the KV cache every block uses
   Options kv_cache_options;
 };

@@ -24,6 +24,7 @@ class FormatQuantizer : public WeightCompressor {
   size_t EstimateBytes(const Shape& shape) const override;
   bool HasMatVec() const override { return true; }
   void MatVec(const CompressedTensor& compressed, const float* x, float* y) const override;
+  void MatVecInt8(const CompressedTensor& compressed, const float* x, float* y) const override;
   bool MatVecRoundsInput(const CompressedTensor& compressed) const override;
 
  protected:
