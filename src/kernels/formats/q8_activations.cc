@@ -10,7 +10,10 @@ namespace shrink::kernels {
 void Q8Activations::Assign(const float* x, int64_t n) {
   const int64_t blocks = n / kQ8ActivationBlock;
   scale_.resize(static_cast<size_t>(blocks));
-  codes_.resize(static_cast<size_t>(n));
+  if (n > capacity_) {
+    codes_ = hwy::AllocateAligned<int16_t>(static_cast<size_t>(n));
+    capacity_ = n;
+  }
   sums_.resize(static_cast<size_t>(n / 16));
   int8_t codes[kQ8ActivationBlock];
   for (int64_t b = 0; b < blocks; ++b) {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "hwy/aligned_allocator.h"
+
 namespace shrink::kernels {
 
 // The inputs that share one scale.
@@ -24,11 +26,12 @@ class Q8Activations {
   // Rounds x (n floats, n a multiple of 32, all finite) block by block with QuantizeInt8Row; a
   // block whose max|x| is below 1e-30 gets scale 0 and zero codes.
   void Assign(const float* x, int64_t n);
-  Q8Input view() const { return {scale_.data(), codes_.data(), sums_.data()}; }
+  Q8Input view() const { return {scale_.data(), codes_.get(), sums_.data()}; }
 
  private:
   std::vector<float> scale_;
-  std::vector<int16_t> codes_;
+  hwy::AlignedFreeUniquePtr<int16_t[]> codes_;  // vector-aligned: a block's loads never split a line
+  int64_t capacity_ = 0;
   std::vector<int32_t> sums_;
 };
 
