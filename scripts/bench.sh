@@ -50,9 +50,16 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
   echo "stands for (the unit of llama.cpp's test-quantize-perf); ratio > 1 is faster than the dense"
   echo 'SIMD f32 matrix-vector product (`MatVecF32`) over the same shape. BM_MatVecInt8 (the ggml'
   echo "block types) rounds the input to int8 per 32 values and multiplies with integer kernels, as"
-  echo "llama.cpp does; docs/llamacpp_comparison.md has llama.cpp's own figures next to these.
+  echo "llama.cpp does; docs/llamacpp_comparison.md has llama.cpp's own figures next to these."
   echo
-  table '^BM_(Quantize|Dequantize|MatVec|MatVecInt8)/' BM_MatVec/f32
+  table '^BM_(Quantize|Dequantize|MatVec|MatVecInt8)/[a-z0-9_]+$' BM_MatVec/f32
+  echo
+  echo "## Sparse formats"
+  echo
+  echo "MatVec of csr and bitmask at 50-95% random sparsity and of 2:4 with f32, f16, int8 and q8_0"
+  echo "values; the label gives the bits per weight. Bytes counted as 4 per weight of the dense matrix."
+  echo
+  table '^BM_MatVec/(csr|bitmask|2:4)/' BM_MatVec/f16
   echo
   echo "## GPTQ"
   echo
