@@ -12,6 +12,7 @@
 #include "src/kernels/formats/ggml_legacy.h"
 #include "src/kernels/formats/ggml_legacy_q8dot.h"
 #include "src/kernels/formats/q8_activations.h"
+#include "testing/ggml_random_blocks.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -28,23 +29,6 @@ constexpr const char* kNames[] = {"q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_n
 std::vector<int64_t> BlockCounts(LegacyType type) {
   if (type == LegacyType::kIq4Xs) return {1, 2, 3, 4, 5, 8, 13};
   return {1, 2, 3, 5, 8, 9, 15, 16, 17, 31, 32, 33, 47, 64, 100};
-}
-
-// Returns `blocks` blocks of random bytes whose f16 fields (d, and m for q4_1 and q5_1) are
-// random finite values: every code and every qh, scales_h and scales_l bit pattern is valid.
-std::vector<uint8_t> RandomBlocks(LegacyType type, int64_t blocks, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> bytes(static_cast<size_t>(blocks * ggml_legacy::BlockBytes(type)));
-  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
-  for (int64_t b = 0; b < blocks; ++b) {
-    uint8_t* block = bytes.data() + b * ggml_legacy::BlockBytes(type);
-    for (int field = 0; field < (ggml_legacy::HasMin(type) ? 2 : 1); ++field) {
-      uint16_t h = static_cast<uint16_t>(rng());
-      if ((h & 0x7C00u) == 0x7C00u) h &= 0xBFFFu;  // no inf or NaN
-      std::memcpy(block + 2 * field, &h, sizeof(h));
-    }
-  }
-  return bytes;
 }
 
 // Returns `cols` N(0, 1) inputs; kind 1 makes them heavy-tailed with an all-zero block (which
@@ -114,7 +98,7 @@ TEST_P(GgmlLegacyQ8DotTest, SimdMatchesRefOnEveryTargetForRandomBlocks) {
     for (int64_t blocks : BlockCounts(type())) {
       for (int kind : {0, 1}) {
         SCOPED_TRACE(::testing::Message() << "seed " << seed << ", " << blocks << " blocks, inputs " << kind);
-        const std::vector<uint8_t> row = RandomBlocks(type(), blocks, seed * 1000 + static_cast<uint32_t>(blocks));
+        const std::vector<uint8_t> row = testing::RandomLegacyBlocks(type(), blocks, seed * 1000 + static_cast<uint32_t>(blocks));
         ExpectDotsMatch(type(), row, Inputs(blocks * block(), kind, seed + 7));
       }
     }
@@ -123,7 +107,7 @@ TEST_P(GgmlLegacyQ8DotTest, SimdMatchesRefOnEveryTargetForRandomBlocks) {
 
 TEST_P(GgmlLegacyQ8DotTest, SimdMatchesRefOnEveryTargetForSpecialBlocks) {
   const int64_t blocks = 40;
-  std::vector<uint8_t> row = RandomBlocks(type(), blocks, 11);
+  std::vector<uint8_t> row = testing::RandomLegacyBlocks(type(), blocks, 11);
   const int bytes = ggml_legacy::BlockBytes(type());
   const int after_header = ggml_legacy::HasMin(type()) ? 4 : 2;  // d (and m) stay finite
   for (int64_t b = 0; b < blocks; ++b) {
@@ -167,7 +151,7 @@ TEST(GgmlLegacyQ8DotZeroTest, SimdIsExactlyZeroForWeightsAtLevelZeroOnEveryTarge
   for (LegacyType type : {LegacyType::kQ4_0, LegacyType::kQ4_1, LegacyType::kQ5_0, LegacyType::kQ5_1,
                           LegacyType::kQ8_0}) {
     SCOPED_TRACE(kNames[static_cast<int>(type)]);
-    std::vector<uint8_t> row = RandomBlocks(type, blocks, 13);
+    std::vector<uint8_t> row = testing::RandomLegacyBlocks(type, blocks, 13);
     const std::vector<uint8_t> zero_codes(ggml_legacy::kSubBlock,
                                           static_cast<uint8_t>(-ggml_legacy::LinearFirstLevel(type)));
     for (int64_t b = 0; b < blocks; ++b) {

@@ -18,6 +18,7 @@
 #include "shrink/formats/quant_tensor.h"
 #include "src/formats/ggml_legacy_blocks.h"
 #include "src/kernels/formats/ggml_legacy.h"
+#include "testing/ggml_random_blocks.h"
 #include "testing/test_util.h"
 
 namespace shrink {
@@ -128,22 +129,6 @@ std::vector<float> EdgeRow(int64_t cols, uint32_t seed) {
   return x;
 }
 
-// Returns `blocks` blocks of `type` with random code bytes and finite random f16 header fields.
-std::vector<uint8_t> RandomBlocks(LegacyType type, int64_t blocks, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<uint8_t> bytes(static_cast<size_t>(blocks * ggml_legacy::BlockBytes(type)));
-  for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
-  for (int64_t b = 0; b < blocks; ++b) {
-    uint8_t* block = bytes.data() + b * ggml_legacy::BlockBytes(type);
-    for (int field = 0; field < (ggml_legacy::HasMin(type) ? 2 : 1); ++field) {
-      uint16_t h = static_cast<uint16_t>(rng());
-      if ((h & 0x7C00u) == 0x7C00u) h &= 0xBFFFu;  // no inf or NaN
-      std::memcpy(block + 2 * field, &h, sizeof(h));
-    }
-  }
-  return bytes;
-}
-
 // Returns the decoded values (Ref) of a row.
 std::vector<float> DecodeRef(LegacyType type, const std::vector<uint8_t>& row, int64_t cols) {
   std::vector<float> out(static_cast<size_t>(cols));
@@ -182,7 +167,7 @@ TEST_P(GgmlLegacyFormatTest, KernelsMatchRefOnEveryTarget) {
         kernels::GgmlLegacyEncodeRowRef(t, other.data(), cols, ref.data());
         ASSERT_EQ(simd, ref);
         // Decoding, of these blocks and of random bytes with finite headers, is bitwise equal.
-        for (const std::vector<uint8_t>& blocks : {ref, RandomBlocks(t, cols / block(), 24)}) {
+        for (const std::vector<uint8_t>& blocks : {ref, testing::RandomLegacyBlocks(t, cols / block(), 24)}) {
           std::vector<float> out(static_cast<size_t>(cols)), out_ref = DecodeRef(t, blocks, cols);
           kernels::GgmlLegacyDequantizeRow(t, blocks.data(), cols, out.data());
           ASSERT_EQ(std::memcmp(out.data(), out_ref.data(), out.size() * sizeof(float)), 0);
