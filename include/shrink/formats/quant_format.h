@@ -187,7 +187,8 @@ class QuantFormat {
   // MatVec.
   virtual void MatVecInt8(const ConstQuantRows& rows, const float* x, float* y) const { MatVec(rows, x, y); }
   // Throws kCorruptData when a row's stored fields cannot be decoded (a non-finite scale...);
-  // named by `row_index`. Called on every row before any is decoded.
+  // named by `row_index`. Called on every row before any is decoded, except by the MatVec of
+  // formats whose CorruptRowsGiveNonFiniteProducts (then on the rows whose result is not finite).
   virtual void ValidateRow(ConstRowRef row, int64_t cols, int64_t row_index) const {}
   // Returns true when every row ValidateRow rejects makes DotRow and MatVecInt8 non-finite for
   // any finite input (the ggml types: their only invalid fields are non-finite scales, and a
